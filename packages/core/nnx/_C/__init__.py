@@ -1,0 +1,1 @@
+"""The compiled engine: ``from nnx._C._C import TensorBase, Node, ...``."""

@@ -1,0 +1,546 @@
+# Pointwise arithmetic and math: the hot path of every model.  Forward and backward
+# sit side by side.  Per-op cost is what benchmarks/bench_overhead.py measures
+# (nnx `a + b` with grad vs torch's ~2.5 us on this machine).
+
+cdef enum:
+    OP_ADD = 0
+    OP_SUB = 1
+    OP_MUL = 2
+    OP_DIV = 3
+    OP_POW = 4
+    OP_FLOORDIV = 5
+    OP_MOD = 6
+    OP_AND = 7
+    OP_OR = 8
+    OP_XOR = 9
+    OP_EQ = 10
+    OP_NE = 11
+    OP_LT = 12
+    OP_LE = 13
+    OP_GT = 14
+    OP_GE = 15
+
+cdef object _errstate = _np.errstate
+cdef object _np_bool = _np.dtype(bool)
+cdef tuple _op_names = ("add", "sub", "mul", "div", "pow", "floor_divide", "remainder",
+                        "bitwise_and", "bitwise_or", "bitwise_xor", "eq", "ne", "lt", "le",
+                        "gt", "ge")
+
+
+cdef str _broadcast_message(tuple sa, tuple sb):
+    cdef Py_ssize_t n = max(len(sa), len(sb))
+    cdef Py_ssize_t i, ia, ib
+    for i in range(n - 1, -1, -1):
+        ia = i - (n - len(sa))
+        ib = i - (n - len(sb))
+        x = sa[ia] if ia >= 0 else 1
+        y = sb[ib] if ib >= 0 else 1
+        if x != y and x != 1 and y != 1:
+            return (f"The size of tensor a ({x}) must match the size of tensor b ({y}) "
+                    f"at non-singleton dimension {i}")
+    return f"shapes {list(sa)} and {list(sb)} cannot be broadcast"
+
+
+cdef object _compute(int op, object x, object y):
+    if op == OP_ADD:
+        return x + y
+    if op == OP_SUB:
+        return x - y
+    if op == OP_MUL:
+        return x * y
+    if op == OP_DIV:
+        with _errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _np.true_divide(x, y)
+    if op == OP_POW:
+        with _errstate(divide="ignore", invalid="ignore", over="ignore"):
+            return _np.power(x, y)
+    if op == OP_FLOORDIV:
+        with _errstate(divide="ignore", invalid="ignore"):
+            return _np.floor_divide(x, y)
+    if op == OP_MOD:
+        with _errstate(divide="ignore", invalid="ignore"):
+            return _np.remainder(x, y)
+    if op == OP_AND:
+        return x & y
+    if op == OP_OR:
+        return x | y
+    if op == OP_XOR:
+        return x ^ y
+    if op == OP_EQ:
+        return _np.equal(x, y)
+    if op == OP_NE:
+        return _np.not_equal(x, y)
+    if op == OP_LT:
+        return _np.less(x, y)
+    if op == OP_LE:
+        return _np.less_equal(x, y)
+    if op == OP_GT:
+        return _np.greater(x, y)
+    return _np.greater_equal(x, y)
+
+
+cdef dtype _tensor_pair_dtype(object x, object y):
+    cdef dtype dx = dtype_of_array(x)
+    cdef dtype dy = dtype_of_array(y)
+    cdef bint zx = x.ndim == 0
+    cdef bint zy = y.ndim == 0
+    if zx == zy:
+        return promote_types(dx, dy)
+    if zx:
+        return combine_categories(dy, dx)
+    return combine_categories(dx, dy)
+
+
+cdef object _scalar_as(object value, dtype d):
+    """A Python scalar converted the way torch converts a wrapped number to ``d``."""
+    if d.category == CAT_INT and isinstance(value, int) and not isinstance(value, bool):
+        return _np.array(value, dtype=_np.int64).astype(d.np_dtype)   # wraps like C
+    return value
+
+
+cdef object _binary(int op, TensorBase a, object other, bint reflected):
+    cdef TensorBase b = None
+    cdef object x = a._data
+    cdef object y
+    cdef dtype common = None
+    cdef object res
+    if isinstance(other, TensorBase):
+        b = <TensorBase>other
+        y = b._data
+        if x.dtype is not y.dtype:
+            common = _tensor_pair_dtype(x, y)
+    elif isinstance(other, (float, int)):
+        y = other
+        common = combine_categories(dtype_of_array(x), scalar_dtype(other))
+        if common.np_dtype is x.dtype and not (isinstance(other, int) and common.category == CAT_INT):
+            common = None
+        else:
+            y = _scalar_as(other, common)
+    elif isinstance(other, (_ndarray, _np.generic)):
+        b = _wrap_array(_np.asarray(other))
+        y = b._data
+        if x.dtype is not y.dtype:
+            common = _tensor_pair_dtype(x, y)
+    else:
+        return NotImplemented
+    if common is not None:
+        if x.dtype is not common.np_dtype:
+            x = x.astype(common.np_dtype)
+        if b is not None and y.dtype is not common.np_dtype:
+            y = y.astype(common.np_dtype)
+    elif op == OP_DIV or op == OP_POW or op >= OP_EQ:
+        common = dtype_of_array(x)
+    if op == OP_DIV and common.category != CAT_FLOAT:
+        common = _default_float
+        x = x.astype(common.np_dtype)
+    if op == OP_SUB and (common is bool_ if common is not None else x.dtype is _np_bool):
+        raise RuntimeError("Subtraction, the `-` operator, with two bool tensors is not supported. "
+                           "Use the `^` or `logical_xor()` operator instead.")
+    if op == OP_POW and common.category == CAT_INT and _has_negative(y if not reflected else x):
+        raise RuntimeError("Integers to negative integer powers are not allowed.")
+    if op >= OP_FLOORDIV and op <= OP_XOR or op >= OP_EQ:
+        if op >= OP_AND and op <= OP_XOR and dtype_of_array(x).category == CAT_FLOAT:
+            raise RuntimeError(f"\"{_op_names[op]}_cpu\" not implemented for 'Float'")
+        return _no_grad_binary(op, x, y, reflected)
+    try:
+        res = _compute(op, y, x) if reflected else _compute(op, x, y)
+    except ValueError:
+        if b is None:
+            raise
+        if reflected:
+            raise RuntimeError(_broadcast_message(tuple(y.shape), tuple(x.shape))) from None
+        raise RuntimeError(_broadcast_message(tuple(x.shape), tuple(y.shape))) from None
+    if type(res) is not _ndarray:
+        res = _np.asarray(res)
+    if (common is not None or b is None) and res.dtype is not x.dtype:
+        res = res.astype(x.dtype)      # NumPy 1.x value-based casting of 0-d / scalar operands
+    cdef TensorBase out = _wrap(res)
+    if _grad_enabled and (a._requires_grad or (b is not None and b._requires_grad)):
+        if reflected:
+            _record_binary(op, b, a, other if b is None else None, True, out)
+        else:
+            _record_binary(op, a, b, other if b is None else None, False, out)
+    return out
+
+
+cdef bint _has_negative(object v):
+    if isinstance(v, _ndarray):
+        return v.dtype.kind == "i" and v.size > 0 and bool((v < 0).any())
+    return isinstance(v, int) and v < 0
+
+
+cdef object _no_grad_binary(int op, object x, object y, bint reflected):
+    try:
+        res = _compute(op, y, x) if reflected else _compute(op, x, y)
+    except ValueError:
+        if isinstance(y, _ndarray):
+            sa, sb = (tuple(y.shape), tuple(x.shape)) if reflected else (tuple(x.shape), tuple(y.shape))
+            raise RuntimeError(_broadcast_message(sa, sb)) from None
+        raise
+    if type(res) is not _ndarray:
+        res = _np.asarray(res)
+    if op < OP_EQ and res.dtype is not x.dtype:
+        res = res.astype(x.dtype)
+    return _wrap(res)
+
+
+cdef class _BinaryBackward(Node):
+    """Shared backward of the differentiable binary ops: grads for (left, right).
+
+    One of the operands may be a Python scalar (then only the tensor has an edge).
+    ``*_shape`` / ``*_dtype`` are set only when the operand's shape or dtype differs
+    from the output's, so the common case skips the broadcast reduction and the cast.
+    """
+    cpdef object _apply(self, object g):
+        cdef int op = self.op
+        cdef object gl = None, gr = None, l, r
+        if op == OP_ADD:
+            gl = g if self.need_left else None
+            gr = g if self.need_right else None
+        elif op == OP_SUB:
+            gl = g if self.need_left else None
+            gr = -g if self.need_right else None
+        elif op == OP_MUL:
+            l, r = self._operands()
+            gl = g * r if self.need_left else None
+            gr = g * l if self.need_right else None
+        elif op == OP_DIV:
+            l, r = self._operands()
+            gl = g / r if self.need_left else None
+            gr = -g * l / (r * r) if self.need_right else None
+        else:
+            gl, gr = self._pow_grads(g)
+        if gl is not None:
+            gl = _reduce_grad(gl, self.left_shape, self.left_dtype)
+        if gr is not None:
+            gr = _reduce_grad(gr, self.right_shape, self.right_dtype)
+        if self.scalar is not None or len(self.next_functions) == 1:
+            return (gr,) if self.scalar_left else (gl,)
+        return (gl, gr)
+
+    cdef tuple _operands(self):
+        """(left, right) values; saved slots are (left, right[, output])."""
+        cdef object l, r
+        if self._saved is None:
+            raise RuntimeError(_FREED_MESSAGE)
+        if self.scalar is not None and self.scalar_left:
+            l = self.scalar
+        else:
+            l = self.saved_value(0) if self._saved[0] is not None else None
+        if self.scalar is not None and not self.scalar_left:
+            r = self.scalar
+        else:
+            r = self.saved_value(1) if self._saved[1] is not None else None
+        return l, r
+
+    cdef tuple _pow_grads(self, object g):
+        l, r = self._operands()
+        gl = gr = None
+        if self.need_left:
+            if self.scalar is not None and not self.scalar_left and r == 0:
+                gl = g * 0
+            else:
+                gl = g * r * l ** (r - 1)
+        if self.need_right:
+            out = self.saved_value(2)
+            # torch masks base == 0 with exponent >= 0, where log(0) would give nan
+            gr = _where((l == 0) & (r >= 0), 0.0, g * out * _math("log", l + 0.0 * g))
+        return gl, gr
+
+
+cdef class AddBackward0(_BinaryBackward):
+    pass
+
+
+cdef class AddBackward1(_BinaryBackward):
+    pass
+
+
+cdef class SubBackward0(_BinaryBackward):
+    pass
+
+
+cdef class SubBackward1(_BinaryBackward):
+    pass
+
+
+cdef class RsubBackward1(_BinaryBackward):
+    pass
+
+
+cdef class MulBackward0(_BinaryBackward):
+    pass
+
+
+cdef class MulBackward1(_BinaryBackward):
+    pass
+
+
+cdef class DivBackward0(_BinaryBackward):
+    pass
+
+
+cdef class DivBackward1(_BinaryBackward):
+    pass
+
+
+cdef class PowBackward0(_BinaryBackward):
+    pass
+
+
+cdef class PowBackward1(_BinaryBackward):
+    pass
+
+
+cdef class PowBackward2(_BinaryBackward):
+    pass
+
+
+cdef _BinaryBackward _new_binary_node(int op, bint with_scalar, bint scalar_left):
+    if op == OP_ADD:
+        return AddBackward1.__new__(AddBackward1) if with_scalar else AddBackward0.__new__(AddBackward0)
+    if op == OP_SUB:
+        if with_scalar:
+            return RsubBackward1.__new__(RsubBackward1) if scalar_left else SubBackward1.__new__(SubBackward1)
+        return SubBackward0.__new__(SubBackward0)
+    if op == OP_MUL:
+        return MulBackward1.__new__(MulBackward1) if with_scalar else MulBackward0.__new__(MulBackward0)
+    if op == OP_DIV:
+        return DivBackward1.__new__(DivBackward1) if with_scalar else DivBackward0.__new__(DivBackward0)
+    if with_scalar:
+        return PowBackward2.__new__(PowBackward2) if scalar_left else PowBackward0.__new__(PowBackward0)
+    return PowBackward1.__new__(PowBackward1)
+
+
+cdef void _record_binary(int op, TensorBase left, TensorBase right, object scalar,
+                         bint scalar_left, TensorBase out):
+    """Attach the backward node of ``out = left (op) right`` (one side may be a scalar)."""
+    cdef bint with_scalar = scalar is not None
+    cdef _BinaryBackward node = _new_binary_node(op, with_scalar, scalar_left)
+    node.op = op
+    node.scalar = scalar
+    node.scalar_left = scalar_left
+    cdef object out_data = out._data
+    cdef object out_dtype = out_data.dtype
+    cdef object left_shape = left._data.shape if left is not None else None
+    cdef object right_shape = right._data.shape if right is not None else None
+    cdef object out_shape
+    if left_shape is None or right_shape is None or left_shape != right_shape:
+        out_shape = out_data.shape     # broadcasting may have happened: compare with the output
+        if left_shape is not None and left_shape != out_shape:
+            node.left_shape = left_shape
+        if right_shape is not None and right_shape != out_shape:
+            node.right_shape = right_shape
+    if left is not None:
+        node.need_left = left._requires_grad
+        if left._requires_grad and left._data.dtype is not out_dtype:
+            node.left_dtype = left._data.dtype
+    if right is not None:
+        node.need_right = right._requires_grad
+        if right._requires_grad and right._data.dtype is not out_dtype:
+            node.right_dtype = right._data.dtype
+    if left is not None and right is not None:
+        node.next_functions = (_edge(left), _edge(right))
+    elif left is not None:
+        node.next_functions = (_edge(left),)
+    else:
+        node.next_functions = (_edge(right),)
+    _set_history(out, node)
+    if op == OP_MUL or op == OP_DIV or op == OP_POW:
+        # save what the formulas read: the other operand (mul), the divisor (div), ...
+        save_l = left is not None and (op == OP_POW or (op == OP_MUL and node.need_right)
+                                       or (op == OP_DIV and node.need_right))
+        save_r = right is not None and (op == OP_POW or op == OP_DIV
+                                        or (op == OP_MUL and node.need_left))
+        node.save((_save_variable(left, node) if save_l else None,
+                   _save_variable(right, node) if save_r else None,
+                   _save_variable(out, node) if op == OP_POW and node.need_right else None))
+
+
+# -- unary math ------------------------------------------------------------------------
+
+cdef enum:
+    UOP_NEG = 0
+    UOP_EXP = 1
+    UOP_LOG = 2
+    UOP_SQRT = 3
+    UOP_RSQRT = 4
+    UOP_ABS = 5
+    UOP_SIN = 6
+    UOP_COS = 7
+    UOP_TANH = 8
+    UOP_SIGMOID = 9
+    UOP_RELU = 10
+
+# which unary ops promote integer input to the default float dtype
+cdef tuple _uop_float_only = (False, True, True, True, True, False, True, True, True, True, False)
+# which value the backward formula needs: 0 none, 1 the input, 2 the output
+cdef tuple _uop_saves = (0, 2, 1, 2, 2, 1, 1, 1, 2, 2, 2)
+
+
+cdef object _unary_forward(int op, object x):
+    if op == UOP_NEG:
+        return _np.negative(x)
+    if op == UOP_EXP:
+        with _errstate(over="ignore"):
+            return _np.exp(x)
+    if op == UOP_LOG:
+        with _errstate(divide="ignore", invalid="ignore"):
+            return _np.log(x)
+    if op == UOP_SQRT:
+        with _errstate(invalid="ignore"):
+            return _np.sqrt(x)
+    if op == UOP_RSQRT:
+        with _errstate(divide="ignore", invalid="ignore"):
+            return 1 / _np.sqrt(x)
+    if op == UOP_ABS:
+        return _np.abs(x)
+    if op == UOP_SIN:
+        return _np.sin(x)
+    if op == UOP_COS:
+        return _np.cos(x)
+    if op == UOP_TANH:
+        return _np.tanh(x)
+    if op == UOP_SIGMOID:
+        return _np.exp(-_np.logaddexp(0, -x))         # never overflows, keeps tiny values
+    return _np.maximum(x, 0)
+
+
+cdef class _UnaryBackward(Node):
+    cpdef object _apply(self, object g):
+        cdef int op = self.op
+        if op == UOP_NEG:
+            return (-g,)
+        v = self.saved_value(0)
+        if op == UOP_EXP:
+            return (g * v,)
+        if op == UOP_LOG:
+            return (g / v,)
+        if op == UOP_SQRT:
+            return (g / (2 * v),)
+        if op == UOP_RSQRT:
+            return (-0.5 * g * v * v * v,)
+        if op == UOP_ABS:
+            return (g * _math("sign", v),)
+        if op == UOP_SIN:
+            return (g * _math("cos", v),)
+        if op == UOP_COS:
+            return (-g * _math("sin", v),)
+        if op == UOP_TANH:
+            return (g * (1 - v * v),)
+        if op == UOP_SIGMOID:
+            return (g * (1 - v) * v,)
+        return (g * (v > 0),)
+
+
+cdef class NegBackward0(_UnaryBackward):
+    pass
+
+
+cdef class ExpBackward0(_UnaryBackward):
+    pass
+
+
+cdef class LogBackward0(_UnaryBackward):
+    pass
+
+
+cdef class SqrtBackward0(_UnaryBackward):
+    pass
+
+
+cdef class RsqrtBackward0(_UnaryBackward):
+    pass
+
+
+cdef class AbsBackward0(_UnaryBackward):
+    pass
+
+
+cdef class SinBackward0(_UnaryBackward):
+    pass
+
+
+cdef class CosBackward0(_UnaryBackward):
+    pass
+
+
+cdef class TanhBackward0(_UnaryBackward):
+    pass
+
+
+cdef class SigmoidBackward0(_UnaryBackward):
+    pass
+
+
+cdef class ReluBackward0(_UnaryBackward):
+    pass
+
+
+cdef _UnaryBackward _new_unary_node(int op):
+    # explicit constructors: Cython calls each type's tp_new directly
+    if op == UOP_TANH:
+        return TanhBackward0.__new__(TanhBackward0)
+    if op == UOP_SIGMOID:
+        return SigmoidBackward0.__new__(SigmoidBackward0)
+    if op == UOP_RELU:
+        return ReluBackward0.__new__(ReluBackward0)
+    if op == UOP_EXP:
+        return ExpBackward0.__new__(ExpBackward0)
+    if op == UOP_LOG:
+        return LogBackward0.__new__(LogBackward0)
+    if op == UOP_NEG:
+        return NegBackward0.__new__(NegBackward0)
+    if op == UOP_SQRT:
+        return SqrtBackward0.__new__(SqrtBackward0)
+    if op == UOP_RSQRT:
+        return RsqrtBackward0.__new__(RsqrtBackward0)
+    if op == UOP_ABS:
+        return AbsBackward0.__new__(AbsBackward0)
+    if op == UOP_SIN:
+        return SinBackward0.__new__(SinBackward0)
+    return CosBackward0.__new__(CosBackward0)
+
+
+cdef object _unary(int op, TensorBase a):
+    cdef object x = a._data
+    if x.dtype.kind != "f":
+        if x.dtype is _np_bool and op == UOP_NEG:
+            raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If "
+                               "you are trying to invert a mask, use the `~` or `logical_not()` "
+                               "operator instead.")
+        dtype_of_array(x)
+        if _uop_float_only[op]:
+            x = x.astype(_default_float.np_dtype)
+    cdef object res = _unary_forward(op, x)
+    if type(res) is not _ndarray:
+        res = _np.asarray(res)
+    cdef TensorBase out = _wrap(res)
+    cdef _UnaryBackward node
+    if _grad_enabled and a._requires_grad:
+        node = _new_unary_node(op)
+        node.op = op
+        node.next_functions = (_edge(a),)
+        _set_history(out, node)
+        saves = _uop_saves[op]
+        if saves == 1:
+            node.save((_save_variable(a, node),))
+        elif saves == 2:
+            node.save((_save_variable(out, node),))
+    return out
+
+
+def unary_op(str name, TensorBase a):
+    """Python entry to the Cython unary ops, by name (used by nnx.Tensor / nnx.functional)."""
+    return _unary(_unary_by_name[name], a)
+
+
+def binary_op(str name, TensorBase a, other, bint reflected=False):
+    """Python entry to the Cython binary ops, by name."""
+    return _binary(_binary_by_name[name], a, other, reflected)
+
+
+cdef dict _unary_by_name = {"neg": UOP_NEG, "exp": UOP_EXP, "log": UOP_LOG, "sqrt": UOP_SQRT,
+                            "rsqrt": UOP_RSQRT, "abs": UOP_ABS, "sin": UOP_SIN, "cos": UOP_COS,
+                            "tanh": UOP_TANH, "sigmoid": UOP_SIGMOID, "relu": UOP_RELU}
+cdef dict _binary_by_name = {name: i for i, name in enumerate(_op_names)}

@@ -1,0 +1,395 @@
+"""Tensor factories (``tensor``, ``zeros``, ``arange``, ``randn`` ...) and the random generator."""
+
+import numbers
+import warnings
+
+import numpy as np
+
+from nnx._C import _C
+from nnx._size_device import device as _device
+
+TensorBase = _C.TensorBase
+wrap = _C.wrap
+
+_NUMPY_TYPES_MESSAGE = ("can't convert np.ndarray of type {}. The only supported types are: "
+                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+
+
+# -- random generator --------------------------------------------------------------------
+
+class Generator:
+    """A random number generator (torch.Generator) over NumPy's PCG64."""
+
+    def __init__(self, device="cpu"):
+        self._seed = 67280421310721
+        self._rng = np.random.Generator(np.random.PCG64(self._seed))
+        self.device = _device(device)
+
+    def manual_seed(self, seed):
+        seed = int(seed)
+        if seed < 0:
+            seed += 1 << 64
+        if not 0 <= seed < (1 << 64):
+            raise RuntimeError(f"Overflow when unpacking long long (seed {seed} out of range)")
+        self._seed = seed
+        self._rng = np.random.Generator(np.random.PCG64(seed))
+        return self
+
+    def seed(self):
+        self.manual_seed(int(np.random.SeedSequence().entropy) % (1 << 63))
+        return self._seed
+
+    def initial_seed(self):
+        return self._seed
+
+    def get_state(self):
+        return self._rng.bit_generator.state
+
+    def set_state(self, state):
+        self._rng.bit_generator.state = state
+        return self
+
+
+default_generator = Generator()
+
+
+def _generator(generator=None):
+    """The NumPy Generator behind ``generator`` (or the global one)."""
+    return (default_generator if generator is None else generator)._rng
+
+
+def manual_seed(seed):
+    return default_generator.manual_seed(seed)
+
+
+def seed():
+    return default_generator.seed()
+
+
+def initial_seed():
+    return default_generator.initial_seed()
+
+
+def get_rng_state():
+    return default_generator.get_state()
+
+
+def set_rng_state(state):
+    default_generator.set_state(state)
+
+
+# -- sizes and dtypes --------------------------------------------------------------------
+
+def _parse_size(size):
+    """``(2, 3)``, ``((2, 3),)``, ``([2, 3],)`` or ``(Size,)`` -> a tuple of ints."""
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    dims = []
+    for s in size:
+        if isinstance(s, TensorBase):
+            s = s.__index__()
+        if isinstance(s, bool) or not isinstance(s, numbers.Integral):
+            raise TypeError(f"size must be a tuple of ints, but got an element of type "
+                            f"{type(s).__name__}")
+        dims.append(int(s))
+    for s in dims:
+        if s < 0:
+            raise RuntimeError(f"Trying to create tensor with negative dimension {s}: {dims}")
+    return tuple(dims)
+
+
+def _float_dtype(dtype):
+    d = _C.get_default_dtype() if dtype is None else _C.to_dtype(dtype)
+    return d
+
+
+def _finish(arr, requires_grad):
+    t = wrap(arr)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t
+
+
+def _infer_array(data):
+    """An ndarray for ``data`` with torch's dtype inference (Python floats -> default dtype)."""
+    if isinstance(data, TensorBase):
+        return np.array(data._data, copy=True)
+    if isinstance(data, np.ndarray):
+        if data.dtype not in [d.np_dtype for d in _C.ALL_DTYPES]:
+            raise TypeError(_NUMPY_TYPES_MESSAGE.format("numpy." + data.dtype.name))
+        return np.array(data, copy=True)
+    if isinstance(data, (str, bytes)):
+        raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    if isinstance(data, (list, tuple)):
+        data = _unwrap_nested(data)
+    try:
+        arr = np.array(data)
+    except ValueError as exc:
+        raise ValueError(f"expected a rectangular nested sequence of numbers ({exc})") from None
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError(f"new(): invalid data type '{arr.dtype}'")
+    if arr.dtype.kind == "f" and arr.dtype != np.float16 and not _has_numpy_floats(data):
+        arr = arr.astype(_C.get_default_dtype().np_dtype)
+    elif arr.dtype.kind in "iu" and not isinstance(data, np.generic):
+        if not _has_numpy_ints(data):
+            arr = arr.astype(np.int64)
+    return arr
+
+
+def _unwrap_nested(data):
+    if isinstance(data, (list, tuple)):
+        return [_unwrap_nested(x) for x in data]
+    if isinstance(data, TensorBase):
+        return data._data if data._data.ndim else data._data[()]
+    return data
+
+
+def _has_numpy_floats(data):
+    return isinstance(data, np.floating) and not isinstance(data, float)
+
+
+def _has_numpy_ints(data):
+    return isinstance(data, np.integer)
+
+
+def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
+    """A new tensor holding a copy of ``data`` (torch.tensor)."""
+    if device is not None:
+        _check_cpu(device)
+    if isinstance(data, TensorBase):
+        warnings.warn("To copy construct from a tensor, it is recommended to use "
+                      "sourceTensor.detach().clone() or "
+                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
+                      "nnx.tensor(sourceTensor).", UserWarning, stacklevel=2)
+    arr = _infer_array(data)
+    if dtype is not None:
+        arr = arr.astype(_C.to_dtype(dtype).np_dtype)
+    return _finish(arr, requires_grad)
+
+
+def as_tensor(data, dtype=None, device=None):
+    """``data`` as a tensor, sharing memory when it already is one (or a matching ndarray)."""
+    if isinstance(data, TensorBase):
+        return data if dtype is None else data.to(dtype)
+    if isinstance(data, np.ndarray) and (dtype is None or _C.to_dtype(dtype).np_dtype == data.dtype):
+        return from_numpy(data)
+    return tensor(data, dtype=dtype)
+
+
+def from_numpy(ndarray):
+    """A tensor sharing memory with ``ndarray`` (torch.from_numpy)."""
+    if not isinstance(ndarray, np.ndarray):
+        raise TypeError(f"expected np.ndarray (got {type(ndarray).__name__})")
+    if ndarray.dtype not in [d.np_dtype for d in _C.ALL_DTYPES]:
+        raise TypeError(_NUMPY_TYPES_MESSAGE.format("numpy." + ndarray.dtype.name))
+    if not ndarray.dtype.isnative:
+        raise ValueError("given numpy array has byte order different from the native byte order. "
+                         "Conversion between byte orders is currently not supported.")
+    return wrap(ndarray)
+
+
+def _check_cpu(dev):
+    dev = _device(dev)
+    if dev.type != "cpu":
+        from nnx._ops.convert import cuda
+        cuda(None)
+
+
+# -- filled tensors ----------------------------------------------------------------------
+
+def zeros(*size, out=None, dtype=None, device=None, requires_grad=False):
+    return _finish(np.zeros(_parse_size(size), _float_dtype(dtype).np_dtype), requires_grad)
+
+
+def ones(*size, out=None, dtype=None, device=None, requires_grad=False):
+    return _finish(np.ones(_parse_size(size), _float_dtype(dtype).np_dtype), requires_grad)
+
+
+def empty(*size, out=None, dtype=None, device=None, requires_grad=False, memory_format=None):
+    # Zero-filled rather than uninitialised: same cost class, and never leaks old memory.
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=False):
+    if dtype is None:
+        if isinstance(fill_value, bool):
+            dtype = "bool"
+        elif isinstance(fill_value, numbers.Integral):
+            dtype = "int64"
+        else:
+            dtype = _C.get_default_dtype()
+    return _finish(np.full(_parse_size((size,)), fill_value, _C.to_dtype(dtype).np_dtype),
+                   requires_grad)
+
+
+def _like(input, dtype):
+    return input.dtype if dtype is None else _C.to_dtype(dtype)
+
+
+def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.zeros(input._data.shape, _like(input, dtype).np_dtype), requires_grad)
+
+
+def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return _finish(np.ones(input._data.shape, _like(input, dtype).np_dtype), requires_grad)
+
+
+def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
+
+
+def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
+              memory_format=None):
+    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype).np_dtype),
+                   requires_grad)
+
+
+def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad=False):
+    """Values from ``start`` to ``end`` (exclusive) by ``step`` (torch.arange)."""
+    if end is None:
+        start, end = 0, start
+    values = [v.item() if isinstance(v, TensorBase) else v for v in (start, end, step)]
+    start, end, step = values
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if (end - start) * step < 0:
+        raise RuntimeError("upper bound and larger bound inconsistent with step sign")
+    if dtype is None:
+        is_float = any(isinstance(v, float) for v in values)
+        dtype = _C.get_default_dtype() if is_float else _C.int64
+    d = _C.to_dtype(dtype)
+    count = int(np.ceil((end - start) / step))
+    arr = (start + step * np.arange(count, dtype=np.float64)) if d.is_floating_point or any(
+        isinstance(v, float) for v in values) else start + step * np.arange(count, dtype=np.int64)
+    return _finish(arr.astype(d.np_dtype), requires_grad)
+
+
+def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
+    if steps < 0:
+        raise RuntimeError("number of steps must be non-negative")
+    arr = np.linspace(float(start), float(end), int(steps))
+    return _finish(arr.astype(_float_dtype(dtype).np_dtype), requires_grad)
+
+
+def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    arr = np.logspace(float(start), float(end), int(steps), base=base)
+    return _finish(arr.astype(_float_dtype(dtype).np_dtype), requires_grad)
+
+
+def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
+    return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype),
+                   requires_grad)
+
+
+# -- random tensors ----------------------------------------------------------------------
+
+def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    d = _float_dtype(dtype)
+    arr = _generator(generator).random(_parse_size(size)).astype(d.np_dtype)
+    return _finish(arr, requires_grad)
+
+
+def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    d = _float_dtype(dtype)
+    arr = _generator(generator).standard_normal(_parse_size(size)).astype(d.np_dtype)
+    return _finish(arr, requires_grad)
+
+
+def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, device=None,
+            requires_grad=False):
+    """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
+    if size is None:
+        if high is None:
+            raise TypeError("randint() missing required argument 'size'")
+        low, high, size = 0, low, high
+    if high is None:
+        raise TypeError("randint() missing required argument 'high'")
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+    d = _C.int64 if dtype is None else _C.to_dtype(dtype)
+    arr = _generator(generator).integers(low, high, size=_parse_size((size,)))
+    return _finish(arr.astype(d.np_dtype), requires_grad)
+
+
+def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return rand(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    return randn(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
+
+
+def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
+                 memory_format=None):
+    if high is None:
+        low, high = 0, low
+    return randint(low, high, input._data.shape, dtype=_like(input, dtype))
+
+
+def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    d = _C.int64 if dtype is None else _C.to_dtype(dtype)
+    return _finish(_generator(generator).permutation(int(n)).astype(d.np_dtype), requires_grad)
+
+
+def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
+           requires_grad=False):
+    """Samples of N(mean, std); ``mean``/``std`` may be tensors (then the shape is theirs)."""
+    m = mean._data if isinstance(mean, TensorBase) else mean
+    s = std._data if isinstance(std, TensorBase) else std
+    shape = _parse_size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    d = _float_dtype(dtype if dtype is not None else (mean.dtype if isinstance(mean, TensorBase) else None))
+    arr = _generator(generator).normal(m, s, size=shape).astype(d.np_dtype)
+    return _finish(arr, requires_grad)
+
+
+def bernoulli(input, p=None, *, generator=None, out=None):
+    probs = input._data if p is None else p
+    arr = (_generator(generator).random(input._data.shape) < probs).astype(input._data.dtype)
+    return wrap(arr)
+
+
+def multinomial(input, num_samples, replacement=False, *, generator=None, out=None):
+    probs = np.atleast_2d(input._data.astype(np.float64))
+    rng = _generator(generator)
+    rows = []
+    for row in probs:
+        p = row / row.sum()
+        rows.append(rng.choice(len(p), size=num_samples, replace=replacement, p=p))
+    arr = np.array(rows, dtype=np.int64)
+    return wrap(arr if input._data.ndim == 2 else arr[0])
+
+
+# -- legacy constructor and pickling -----------------------------------------------------
+
+def legacy_tensor(cls, *args, **kwargs):
+    """``Tensor()``, ``Tensor(2, 3)`` (zeros), ``Tensor([1, 2])`` / ``Tensor(ndarray)`` (data)."""
+    device = kwargs.pop("device", None)
+    if device is not None:
+        _check_cpu(device)
+    if kwargs:
+        raise TypeError(f"new() received an invalid combination of arguments - got unexpected "
+                        f"keyword argument '{next(iter(kwargs))}'")
+    dtype = _C.get_default_dtype().np_dtype
+    if not args:
+        arr = np.zeros((0,), dtype)
+    elif all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args) or (
+            len(args) == 1 and type(args[0]).__name__ == "Size"):
+        arr = np.zeros(_parse_size(args), dtype)
+    elif len(args) == 1:
+        src = args[0]
+        if isinstance(src, TensorBase):
+            arr = src._data
+        else:
+            arr = np.array(_unwrap_nested(src) if isinstance(src, (list, tuple)) else src, dtype=dtype)
+    else:
+        raise TypeError("new() received an invalid combination of arguments")
+    t = TensorBase.__new__(cls)
+    t._data = arr
+    return t
+
+
+def _rebuild(array, requires_grad):
+    t = wrap(array)
+    if requires_grad:
+        t.requires_grad_(True)
+    return t

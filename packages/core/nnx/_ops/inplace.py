@@ -1,0 +1,292 @@
+"""In-place ops (``add_``, ``zero_``, ``copy_`` ...): write into a tensor and rebase its history.
+
+An in-place op is computed like its out-of-place twin (so its graph is recorded the
+usual way), then written into the tensor's memory.  The tensor's version counter is
+bumped (so a backward that saved the old value fails loudly), and its ``grad_fn``
+becomes the new node.  When the tensor is a view, the write also rebases the history
+of the tensor it views (torch's CopySlices).
+
+Known difference from torch: other views of the same base keep the history they had;
+torch regenerates their grad_fn lazily.
+"""
+
+import numpy as np
+
+from nnx._C import _C
+from nnx._C._C import Node, attach, needs_grad, wrap
+from nnx._ops import _grad as G
+from nnx._ops import pointwise
+from nnx._ops.convert import _cast
+
+TensorBase = _C.TensorBase
+
+_LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
+_VIEW_OF_LEAF_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an "
+                         "in-place operation.")
+_OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers "
+                    "to a single memory location. Please clone() the tensor before performing the "
+                    "operation.")
+_TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
+                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def check_inplace(self):
+    """Refuse in-place writes to leaves that require grad (and views of them)."""
+    if not _C.is_grad_enabled():
+        return
+    if self._requires_grad and self._grad_fn is None:
+        raise RuntimeError(_LEAF_MESSAGE)
+    base = self._base
+    if base is not None and base._requires_grad and base._grad_fn is None:
+        raise RuntimeError(_VIEW_OF_LEAF_MESSAGE)
+
+
+def _check_cast(src_dtype, dst_dtype):
+    src, dst = _C.to_dtype(src_dtype), _C.to_dtype(dst_dtype)
+    if src.is_floating_point and not dst.is_floating_point or (
+            src.name != "bool" and dst.name == "bool"):
+        raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[src.name]} can't be cast to the "
+                           f"desired output type {_TORCH_TYPE_NAMES[dst.name]}")
+
+
+def _write(self, values):
+    """Copy ``values`` (an array broadcastable to self) into self's memory."""
+    data = self._data
+    if values.shape != data.shape:
+        try:
+            target = np.broadcast_shapes(values.shape, data.shape)
+        except ValueError:
+            target = None
+        if target != data.shape:
+            raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
+                               f"shape {list(target) if target is not None else list(values.shape)}")
+    try:
+        np.copyto(data, values, casting="unsafe")
+    except ValueError:
+        raise RuntimeError(_OVERLAP_MESSAGE) from None
+    self._vc.version += 1
+
+
+class FillBackward0(Node):
+    """The overwritten value does not depend on the old one: zero gradient to it."""
+
+    def backward(self, grad):
+        return (grad * 0,)
+
+
+def commit(self, result):
+    """Make ``self`` hold ``result`` (computed out of place), history included."""
+    if result._data.dtype != self._data.dtype:
+        _check_cast(result._data.dtype, self._data.dtype)
+        result = _cast(result, self.dtype)
+    _write(self, result._data)
+    if not _C.is_grad_enabled():
+        return self
+    tracked = result._requires_grad or self._requires_grad
+    if not tracked:
+        return self
+    if self._base is not None and (self._base._requires_grad or result._requires_grad):
+        _rebase_view(self, result)
+        return self
+    if result._requires_grad:
+        self._grad_fn = result._grad_fn
+        self._output_nr = result._output_nr
+        self._requires_grad = True
+    else:
+        attach(FillBackward0(), (self,), self)
+    return self
+
+
+# -- writes through views ----------------------------------------------------------------
+
+def _geometry(view, base):
+    """(offset, shape, strides) of ``view`` inside C-contiguous ``base``, in elements."""
+    if not base.flags.c_contiguous:
+        raise RuntimeError("nnx supports in-place writes with autograd through views of "
+                           "contiguous tensors only; call .contiguous() or .clone() first")
+    item = base.itemsize
+    offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
+    return offset, view.shape, tuple(s // item for s in view.strides)
+
+
+def _region(flat_owner, geometry):
+    """The view of a C-contiguous array that ``geometry`` describes (writable)."""
+    offset, shape, strides = geometry
+    flat = flat_owner.reshape(-1)
+    item = flat.itemsize
+    return np.lib.stride_tricks.as_strided(flat[offset:], shape, tuple(s * item for s in strides))
+
+
+class CopySlices(Node):
+    """History of a base after a write into one of its views: (old base, written values)."""
+
+    def backward(self, grad):
+        g = np.array(G.data(grad), copy=True, order="C")
+        written = np.array(_region(g, self.geometry), copy=True)
+        _region(g, self.geometry)[...] = 0
+        return (G.const(g, grad), G.const(written, grad))
+
+
+class AsStridedBackward0(Node):
+    """History of a view after its base was rebased: scatter the view's grad into the base."""
+
+    def backward(self, grad):
+        full = np.zeros(self.base_shape, dtype=G.data(grad).dtype)
+        _region(full, self.geometry)[...] += G.data(grad)
+        return (G.const(full, grad),)
+
+
+def _rebase_view(view, result):
+    base = view._base
+    geometry = _geometry(view._data, base._data)
+    copy_node = CopySlices()
+    copy_node.geometry = geometry
+    attach(copy_node, (base, result), base)
+    view_node = AsStridedBackward0()
+    view_node.geometry = geometry
+    view_node.base_shape = base._data.shape
+    attach(view_node, (base,), view)
+
+
+def commit_view_write(self, values):
+    """Entry for ops (setitem) that computed the written values of a view themselves."""
+    return commit(self, values)
+
+
+# -- the in-place ops --------------------------------------------------------------------
+
+def _arith_inplace(name, fast):
+    def op(self, other, *, alpha=1, **kwargs):
+        check_inplace(self)
+        if alpha != 1:
+            other = other * alpha
+        if not needs_grad(self, other) and self._base is None or not _C.is_grad_enabled():
+            operand = other._data if isinstance(other, TensorBase) else other
+            try:
+                with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+                    fast(self._data, operand, out=self._data, casting="same_kind")
+            except TypeError:
+                _check_cast(_C.result_type(self, other).np_dtype, self._data.dtype)
+                raise
+            except ValueError:
+                if isinstance(other, TensorBase):
+                    raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match "
+                                       f"the broadcast shape "
+                                       f"{list(np.broadcast_shapes(self._data.shape, other._data.shape))}") from None
+                raise RuntimeError(_OVERLAP_MESSAGE) from None
+            self._vc.version += 1
+            return self
+        return commit(self, getattr(pointwise, name)(self, other, **kwargs))
+    op.__name__ = op.__qualname__ = name + "_"
+    op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
+    return op
+
+
+def _add_fast(a, b, out, casting):
+    np.add(a, b, out=out, casting=casting)
+
+
+add_ = _arith_inplace("add", np.add)
+sub_ = _arith_inplace("sub", np.subtract)
+mul_ = _arith_inplace("mul", np.multiply)
+div_ = _arith_inplace("div", np.true_divide)
+
+
+def pow_(self, exponent):
+    check_inplace(self)
+    return commit(self, pointwise.pow(self, exponent))
+
+
+def _unary_inplace(name):
+    def op(self):
+        check_inplace(self)
+        return commit(self, getattr(pointwise, name)(self))
+    op.__name__ = op.__qualname__ = name + "_"
+    op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
+    return op
+
+
+neg_ = _unary_inplace("neg")
+exp_ = _unary_inplace("exp")
+log_ = _unary_inplace("log")
+sqrt_ = _unary_inplace("sqrt")
+abs_ = _unary_inplace("abs")
+tanh_ = _unary_inplace("tanh")
+sigmoid_ = _unary_inplace("sigmoid")
+relu_ = _unary_inplace("relu")
+
+
+def clamp_(self, min=None, max=None):
+    check_inplace(self)
+    return commit(self, pointwise.clamp(self, min, max))
+
+
+def zero_(self):
+    return fill_(self, 0)
+
+
+def fill_(self, value):
+    check_inplace(self)
+    if isinstance(value, TensorBase):
+        if value._data.ndim != 0:
+            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
+                               f"{value._data.ndim} dimensions.")
+        if needs_grad(value):
+            return copy_(self, value)
+        value = value.item()
+    return commit(self, wrap(np.full(self._data.shape, value, dtype=self._data.dtype)))
+
+
+class CopyBackwards(Node):
+    def backward(self, grad):
+        g_src = G.sum_to(grad, self.src_shape)
+        if G.data(g_src).dtype != self.src_dtype:
+            g_src = G.cast(g_src, self.src_dtype)
+        return (grad * 0, g_src)
+
+
+def copy_(self, src, non_blocking=False):
+    """Copy ``src`` (broadcast, cast to self's dtype) into self; differentiable in ``src``."""
+    check_inplace(self)
+    src_data = src._data if isinstance(src, TensorBase) else np.asarray(src)
+    if not (_C.is_grad_enabled() and (self._requires_grad or needs_grad(src))):
+        _write(self, src_data)
+        return self
+    _write(self, src_data)
+    if self._base is not None and (self._base._requires_grad or needs_grad(src)):
+        values = src if src._data.shape == self._data.shape else src.expand(*self._data.shape)
+        _rebase_view(self, _cast(values, self.dtype) if src._data.dtype != self._data.dtype else values)
+        return self
+    node = CopyBackwards()
+    node.src_shape = src_data.shape
+    node.src_dtype = src_data.dtype
+    attach(node, (self, src), self)
+    return self
+
+
+def masked_fill_(self, mask, value):
+    check_inplace(self)
+    from nnx._ops.indexing import masked_fill
+    return commit(self, masked_fill(self, mask, value))
+
+
+def uniform_(self, a=0.0, b=1.0, *, generator=None):
+    from nnx._creation import _generator
+    check_inplace(self)
+    _write(self, _generator(generator).uniform(a, b, size=self._data.shape))
+    return self
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    from nnx._creation import _generator
+    check_inplace(self)
+    _write(self, _generator(generator).normal(mean, std, size=self._data.shape))
+    return self
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    from nnx._creation import _generator
+    check_inplace(self)
+    probs = p._data if isinstance(p, TensorBase) else p
+    _write(self, _generator(generator).random(self._data.shape) < probs)
+    return self
