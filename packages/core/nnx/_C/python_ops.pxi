@@ -99,3 +99,17 @@ def result_type(*operands):
 
 def broadcast_message(sa, sb):
     return _broadcast_message(tuple(sa), tuple(sb))
+
+
+def snapshot(TensorBase t):
+    """A copy of ``t``'s data that carries ``t``'s place in the graph.
+
+    In-place ops compute their result from a snapshot, so the value their backward
+    saves is the one from before the write (torch saves ``original_self`` likewise).
+    """
+    cdef TensorBase s = _wrap(_np.array(t._data, copy=True))
+    s._requires_grad = t._requires_grad
+    s._grad_fn = t._grad_fn
+    s._output_nr = t._output_nr
+    s._acc_edge = t._acc_edge
+    return s

@@ -61,7 +61,7 @@ def to(self, *args, **kwargs):
     if args and isinstance(args[0], TensorBase):
         other = args.pop(0)
         dtype = other.dtype
-    elif args and isinstance(args[0], (str, _device, int)) and not isinstance(args[0], builtins.bool):
+    elif args and isinstance(args[0], (str, _device, builtins.int)) and not isinstance(args[0], builtins.bool):
         dev = args.pop(0)
     if args and not isinstance(args[0], builtins.bool):
         dtype = args.pop(0)

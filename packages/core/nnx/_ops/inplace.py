@@ -13,7 +13,7 @@ torch regenerates their grad_fn lazily.
 import numpy as np
 
 from nnx._C import _C
-from nnx._C._C import Node, attach, needs_grad, wrap
+from nnx._C._C import Node, attach, needs_grad, snapshot, wrap
 from nnx._ops import _grad as G
 from nnx._ops import pointwise
 from nnx._ops.convert import _cast
@@ -28,6 +28,11 @@ _OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written
                     "operation.")
 _TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
                      "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def _recorded(self):
+    """The operand an in-place op computes from: a snapshot when the op is recorded."""
+    return snapshot(self) if needs_grad(self) else self
 
 
 def check_inplace(self):
@@ -176,7 +181,8 @@ def _arith_inplace(name, fast):
                 raise RuntimeError(_OVERLAP_MESSAGE) from None
             self._vc.version += 1
             return self
-        return commit(self, getattr(pointwise, name)(self, other, **kwargs))
+        operand = snapshot(self) if needs_grad(self, other) else self
+        return commit(self, getattr(pointwise, name)(operand, other, **kwargs))
     op.__name__ = op.__qualname__ = name + "_"
     op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
     return op
@@ -194,13 +200,14 @@ div_ = _arith_inplace("div", np.true_divide)
 
 def pow_(self, exponent):
     check_inplace(self)
-    return commit(self, pointwise.pow(self, exponent))
+    operand = snapshot(self) if needs_grad(self, exponent) else self
+    return commit(self, pointwise.pow(operand, exponent))
 
 
 def _unary_inplace(name):
     def op(self):
         check_inplace(self)
-        return commit(self, getattr(pointwise, name)(self))
+        return commit(self, getattr(pointwise, name)(_recorded(self)))
     op.__name__ = op.__qualname__ = name + "_"
     op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
     return op
@@ -218,7 +225,7 @@ relu_ = _unary_inplace("relu")
 
 def clamp_(self, min=None, max=None):
     check_inplace(self)
-    return commit(self, pointwise.clamp(self, min, max))
+    return commit(self, pointwise.clamp(_recorded(self), min, max))
 
 
 def zero_(self):
@@ -267,7 +274,7 @@ def copy_(self, src, non_blocking=False):
 def masked_fill_(self, mask, value):
     check_inplace(self)
     from nnx._ops.indexing import masked_fill
-    return commit(self, masked_fill(self, mask, value))
+    return commit(self, masked_fill(_recorded(self), mask, value))
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):

@@ -11,7 +11,7 @@ import numpy as np
 
 from nnx._C import _C
 from nnx.autograd.functional import grad as _grad
-from nnx.autograd.grad_mode import no_grad
+from nnx.autograd.grad_mode import enable_grad, no_grad
 
 TensorBase = _C.TensorBase
 
@@ -24,31 +24,32 @@ def _as_tuple(x):
     return tuple(x) if isinstance(x, (tuple, list)) else (x,)
 
 
-def _differentiable_outputs(outputs):
-    return [o for o in _as_tuple(outputs)
+def _differentiable_positions(outputs):
+    return [i for i, o in enumerate(_as_tuple(outputs))
             if isinstance(o, TensorBase) and o.dtype.is_floating_point and o.requires_grad]
 
 
-def _numerical_jacobian(func, inputs, wrt, outputs, eps):
+def _numerical_jacobian(func, inputs, wrt, positions, outputs, eps):
     """Per (input, output) pair, a (numel(input), numel(output)) matrix by central differences."""
     jac = [[np.zeros((inputs[i]._data.size, o._data.size)) for o in outputs] for i in wrt]
+
+    def evaluate():
+        results = _as_tuple(func(*inputs))
+        return [results[p]._data.copy() for p in positions]
+
     for k, i in enumerate(wrt):
         flat = inputs[i]._data.reshape(-1)
         for j in range(flat.size):
             original = flat[j].copy()
             with no_grad():
                 flat[j] = original + eps
-                plus = [o._data.copy() for o in _all_float(func(*inputs))]
+                plus = evaluate()
                 flat[j] = original - eps
-                minus = [o._data.copy() for o in _all_float(func(*inputs))]
+                minus = evaluate()
                 flat[j] = original
             for m in range(len(outputs)):
                 jac[k][m][j] = ((plus[m] - minus[m]) / (2 * eps)).reshape(-1)
     return jac
-
-
-def _all_float(outputs):
-    return [o for o in _as_tuple(outputs) if isinstance(o, TensorBase) and o.dtype.is_floating_point]
 
 
 def _analytical_jacobian(inputs, wrt, outputs):
@@ -81,8 +82,10 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating "
                           "point. This check will likely fail if all the inputs are not of double "
                           "precision floating point. ", UserWarning, stacklevel=2)
-    outputs = _differentiable_outputs(func(*inputs))
-    numerical = _numerical_jacobian(func, inputs, wrt, outputs, eps)
+    results = _as_tuple(func(*inputs))
+    positions = _differentiable_positions(results)
+    outputs = [results[p] for p in positions]
+    numerical = _numerical_jacobian(func, inputs, wrt, positions, outputs, eps)
     analytical = _analytical_jacobian(inputs, wrt, outputs)
     for k, i in enumerate(wrt):
         for m in range(len(outputs)):
@@ -101,7 +104,8 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
                   check_fwd_over_rev=False, check_rev_over_rev=True, fast_mode=False, masked=False):
     """Check second derivatives: gradcheck of the (create_graph) gradient of ``func``."""
     inputs = _as_tuple(inputs)
-    outputs = _differentiable_outputs(func(*inputs))
+    results = _as_tuple(func(*inputs))
+    outputs = [results[p] for p in _differentiable_positions(results)]
     if grad_outputs is None:
         rng = np.random.default_rng(0)
         grad_outputs = tuple(_C.wrap(rng.standard_normal(o._data.shape).astype(o._data.dtype))
@@ -112,9 +116,13 @@ def gradgradcheck(func, inputs, grad_outputs=None, *, eps=1e-6, atol=1e-5, rtol=
 
     def first_derivative(*args):
         ins, gos = args[:n_inputs], args[n_inputs:]
-        outs = _differentiable_outputs(func(*ins))
-        return _grad(outs, [ins[i] for i in wrt_positions], gos, create_graph=True,
-                     allow_unused=True)
+        with enable_grad():        # gradcheck evaluates under no_grad; the first grad needs a graph
+            res = _as_tuple(func(*ins))
+            outs = [res[p] for p in _differentiable_positions(res)]
+            grads = _grad(outs, [ins[i] for i in wrt_positions], gos, create_graph=True,
+                          allow_unused=True)
+        return tuple(g if g is not None else _C.wrap(np.zeros_like(ins[i]._data))
+                     for g, i in zip(grads, wrt_positions))
 
     return gradcheck(first_derivative, inputs + grad_outputs, eps=eps, atol=atol, rtol=rtol,
                      raise_exception=raise_exception)
