@@ -83,8 +83,11 @@ from nnx._ops.shape import (
     chunk, flatten, flip, movedim, narrow, permute, reshape, select, split, squeeze,
     t, transpose, unbind, unflatten, unsqueeze,
 )
+from nnx._ops.shape import moveaxis
+from nnx._ops.shape import transpose as swapdims
 from nnx._ops.shape import transpose as swapaxes
-from nnx._ops.join import cat, concat, concatenate, hstack, stack, vstack
+from nnx._ops.reduction import return_types
+from nnx._ops.join import cat, concat, concatenate, dstack, hstack, row_stack, stack, vstack
 from nnx._ops.indexing import gather, index_select, masked_fill, nonzero
 from nnx._ops.linalg import bmm, dot, matmul, mm, mv, outer
 from nnx._ops.convert import clone

@@ -146,6 +146,14 @@ class Tensor(_C.TensorBase):
         from nnx.autograd import backward
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
+    def softmax(self, dim, dtype=None):
+        from nnx.nn import functional as F
+        return F.softmax(self, dim, dtype=dtype)
+
+    def log_softmax(self, dim, dtype=None):
+        from nnx.nn import functional as F
+        return F.log_softmax(self, dim, dtype=dtype)
+
     @staticmethod
     def _where(cond, a, b):
         return pointwise.where(cond, a, b)

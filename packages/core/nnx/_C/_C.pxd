@@ -74,6 +74,7 @@ cdef class SavedVariable:
 
 cdef class AccumulateGrad(Node):
     cdef object _variable_ref         # weakref: the leaf owns its accumulator, not the reverse
+    cdef bint _may_steal              # set by the engine: it held the only reference to the grad
 
 
 cdef class _BinaryBackward(Node):

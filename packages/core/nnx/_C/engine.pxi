@@ -165,6 +165,9 @@ cdef object _run_backward(tuple roots, tuple root_grads, bint keep_graph, bint c
             else:
                 if node._num_outputs != 1:
                     grads = _fill_missing(node, grads)
+                elif type(node) is AccumulateGrad:
+                    # Only this local refers to the array: the leaf may adopt it uncopied.
+                    (<AccumulateGrad>node)._may_steal = Py_REFCNT(grads) == 1
                 if _anomaly_enabled:
                     results = _apply_with_anomaly_checks(node, grads)
                 else:
@@ -192,6 +195,7 @@ cdef object _run_backward(tuple roots, tuple root_grads, bint keep_graph, bint c
                     ready.append(nxt)
             results = None
             grads = None
+            g = None
     finally:
         quiet.__exit__(None, None, None)
         _grad_enabled = previous_mode

@@ -192,10 +192,16 @@ cdef class AccumulateGrad(Node):
         if grad.shape != var._data.shape:
             raise RuntimeError(_grad_shape_message(grad, var._data))
         current = var._grad
+        cdef bint may_steal = self._may_steal
+        self._may_steal = False
         if current is None:
-            # Copy: the incoming array may be shared with another leaf's gradient or with
-            # the user's ``gradient=`` argument, and later accumulations write in place.
-            var._grad = _wrap(_np.array(grad, dtype=var._data.dtype, copy=True))
+            if (may_steal and type(grad) is _ndarray and grad.base is None
+                    and grad.dtype is var._data.dtype and grad.flags.writeable):
+                var._grad = _wrap(grad)       # the engine held the only reference: adopt it
+            else:
+                # Copy: the array may be shared with another leaf's gradient or with the
+                # user's ``gradient=`` argument, and later accumulations write in place.
+                var._grad = _wrap(_np.array(grad, dtype=var._data.dtype, copy=True))
         elif current._requires_grad:                # a grad with history: stay out of place
             var._grad = _wrap(current._data + grad)
         else:

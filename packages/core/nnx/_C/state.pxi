@@ -1,5 +1,6 @@
 # Module-level state, read on every op: C globals rather than Python attributes.
 
+from cpython.ref cimport Py_REFCNT
 import numpy as _np
 import weakref as _weakref
 
