@@ -308,3 +308,20 @@ def test_anomaly_mode_names_nan_producing_node():
         with pytest.warns(UserWarning, match="Error detected in SqrtBackward0"):
             with pytest.raises(RuntimeError, match="returned nan values"):
                 y.backward()
+
+
+def test_double_backward_through_a_write_into_a_view():
+    x = nnx.tensor(np.random.default_rng(1).random((3, 4)), dtype=nnx.float64, requires_grad=True)
+    v = leaf([1.0, 2.0])
+    y = x * 1
+    row = y[1]
+    row[0:2] = v * v
+    (gv,) = nnx.autograd.grad((y * y).sum(), v, create_graph=True)   # 4 v^3
+    (ggv,) = nnx.autograd.grad(gv.sum(), v)                           # 12 v^2
+    np.testing.assert_allclose(ggv.numpy(), [12.0, 48.0])
+
+
+def test_gradcheck_rejects_wrongly_detached_outputs():
+    x = leaf([1.0, 2.0])
+    with pytest.raises(nnx.autograd.GradcheckError, match="expected to be zero"):
+        nnx.autograd.gradcheck(lambda a: (a * 2).detach(), (x,))

@@ -104,51 +104,59 @@ def commit(self, result):
 
 # -- writes through views ----------------------------------------------------------------
 
-def _geometry(view, base):
-    """(offset, shape, strides) of ``view`` inside C-contiguous ``base``, in elements."""
+def _view_positions(view, base):
+    """Flat positions in ``base`` (C-contiguous) of each element of ``view``, shaped like it."""
     if not base.flags.c_contiguous:
         raise RuntimeError("nnx supports in-place writes with autograd through views of "
                            "contiguous tensors only; call .contiguous() or .clone() first")
     item = base.itemsize
     offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
-    return offset, view.shape, tuple(s // item for s in view.strides)
-
-
-def _region(flat_owner, geometry):
-    """The view of a C-contiguous array that ``geometry`` describes (writable)."""
-    offset, shape, strides = geometry
-    flat = flat_owner.reshape(-1)
-    item = flat.itemsize
-    return np.lib.stride_tricks.as_strided(flat[offset:], shape, tuple(s * item for s in strides))
+    positions = np.arange(base.size).reshape(-1)[offset:]
+    strides = tuple(s // item * positions.itemsize for s in view.strides)
+    return np.array(np.lib.stride_tricks.as_strided(positions, view.shape, strides), copy=True)
 
 
 class CopySlices(Node):
-    """History of a base after a write into one of its views: (old base, written values)."""
+    """History of a base after a write into one of its views: (old base, written values).
+
+    The old base gets the gradient outside the view; the written values get the part
+    inside it.  Both are gathers/masks with constant positions, so they stay
+    differentiable under create_graph.
+    """
 
     def backward(self, grad):
-        g = np.array(G.data(grad), copy=True, order="C")
-        written = np.array(_region(g, self.geometry), copy=True)
-        _region(g, self.geometry)[...] = 0
-        return (G.const(g, grad), G.const(written, grad))
+        if G.is_tensor(grad):
+            keep = np.ones(self.base_shape, dtype=grad._data.dtype)
+            keep.reshape(-1)[self.positions] = 0
+            return (grad * wrap(keep), grad.reshape(-1)[wrap(self.positions)])
+        outside = np.array(grad, copy=True)
+        outside.reshape(-1)[self.positions] = 0
+        return (outside, grad.reshape(-1)[self.positions])
 
 
 class AsStridedBackward0(Node):
     """History of a view after its base was rebased: scatter the view's grad into the base."""
 
     def backward(self, grad):
-        full = np.zeros(self.base_shape, dtype=G.data(grad).dtype)
-        _region(full, self.geometry)[...] += G.data(grad)
-        return (G.const(full, grad),)
+        size = int(np.prod(self.base_shape))
+        if G.is_tensor(grad):
+            full = wrap(np.zeros(size, dtype=grad._data.dtype))
+            full[wrap(self.positions)] = grad
+            return (full.reshape(self.base_shape),)
+        full = np.zeros(size, dtype=grad.dtype)
+        full[self.positions] = grad
+        return (full.reshape(self.base_shape),)
 
 
 def _rebase_view(view, result):
     base = view._base
-    geometry = _geometry(view._data, base._data)
+    positions = _view_positions(view._data, base._data)
     copy_node = CopySlices()
-    copy_node.geometry = geometry
+    copy_node.positions = positions
+    copy_node.base_shape = base._data.shape
     attach(copy_node, (base, result), base)
     view_node = AsStridedBackward0()
-    view_node.geometry = geometry
+    view_node.positions = positions
     view_node.base_shape = base._data.shape
     attach(view_node, (base,), view)
 

@@ -52,6 +52,20 @@ def _numerical_jacobian(func, inputs, wrt, positions, outputs, eps):
     return jac
 
 
+def _check_constant_outputs(func, inputs, wrt, results, positions, eps, atol):
+    """Float outputs that do not require grad must really not depend on the inputs
+    (torch's check): otherwise a wrongly detached result would pass unnoticed."""
+    constant = [i for i, o in enumerate(results) if i not in positions
+                and isinstance(o, TensorBase) and o.dtype.is_floating_point]
+    if not constant:
+        return
+    outputs = [results[p] for p in constant]
+    for per_input in _numerical_jacobian(func, inputs, wrt, constant, outputs, eps):
+        for jac in per_input:
+            if np.abs(jac).max(initial=0.0) > atol:
+                raise GradcheckError("Numerical gradient for function expected to be zero")
+
+
 def _analytical_jacobian(inputs, wrt, outputs):
     jac = [[np.zeros((inputs[i]._data.size, o._data.size)) for o in outputs] for i in wrt]
     targets = [inputs[i] for i in wrt]
@@ -85,6 +99,7 @@ def gradcheck(func, inputs, *, eps=1e-6, atol=1e-5, rtol=1e-3, raise_exception=T
     results = _as_tuple(func(*inputs))
     positions = _differentiable_positions(results)
     outputs = [results[p] for p in positions]
+    _check_constant_outputs(func, inputs, wrt, results, positions, eps, atol)
     numerical = _numerical_jacobian(func, inputs, wrt, positions, outputs, eps)
     analytical = _analytical_jacobian(inputs, wrt, outputs)
     for k, i in enumerate(wrt):
