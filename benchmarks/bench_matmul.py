@@ -5,9 +5,9 @@ overhead beyond BLAS).  torch's time is printed alongside when torch is installe
 """
 
 import numpy as np
+from _timing import alternate, report, try_import_torch
 
 import nnx
-from _timing import alternate, report, try_import_torch
 
 N = 1024
 
@@ -43,10 +43,13 @@ def main():
             ta.grad = None
             tb.grad = None
             (ta @ tb).backward(tg)
+
         cases["torch fwd+bwd"] = torch_fwd_bwd
     times = alternate(cases, rounds=3, repeat=5)
     rows = [(name, t * 1e3, "ms") for name, t in times.items()]
-    rows.append(("ratio nnx / numpy (goal <= 1.1)", times["nnx fwd+bwd"] / times["numpy 3 matmuls"], "x"))
+    rows.append(
+        ("ratio nnx / numpy (goal <= 1.1)", times["nnx fwd+bwd"] / times["numpy 3 matmuls"], "x")
+    )
     if torch is not None:
         rows.append(("ratio nnx / torch", times["nnx fwd+bwd"] / times["torch fwd+bwd"], "x"))
     report(f"{N}x{N} float32 matmul forward+backward", rows)

@@ -6,9 +6,9 @@ followed by backward() at most 0.7x torch's time per op.
 """
 
 import numpy as np
+from _timing import alternate, report, try_import_torch
 
 import nnx
-from _timing import alternate, report, try_import_torch
 
 CHAIN = 1000
 
@@ -20,6 +20,7 @@ def add_case(lib):
     def run():
         for _ in range(1000):
             a + b
+
     return run
 
 
@@ -28,10 +29,11 @@ def chain_case(lib):
 
     def run():
         y = x
-        for i in range(CHAIN // 3):
+        for _i in range(CHAIN // 3):
             y = (y + 0.5) * 0.9
             y = y.tanh()
         y.sum().backward()
+
     return run
 
 
@@ -41,10 +43,12 @@ def main():
     add = alternate({name: add_case(lib) for name, lib in libs.items()}, repeat=9)
     chain = alternate({name: chain_case(lib) for name, lib in libs.items()}, repeat=9)
     ops = (CHAIN // 3) * 3 + 1
-    rows = [(f"{name}: a + b with grad (1 element)", t * 1e6 / 1000, "us/op")
-            for name, t in add.items()]
-    rows += [(f"{name}: {ops}-op chain fwd+bwd", t * 1e6 / ops, "us/op")
-             for name, t in chain.items()]
+    rows = [
+        (f"{name}: a + b with grad (1 element)", t * 1e6 / 1000, "us/op") for name, t in add.items()
+    ]
+    rows += [
+        (f"{name}: {ops}-op chain fwd+bwd", t * 1e6 / ops, "us/op") for name, t in chain.items()
+    ]
     if torch is not None:
         rows.append(("ratio nnx/torch, a + b (goal <= 0.5)", add["nnx"] / add["torch"], "x"))
         rows.append(("ratio nnx/torch, chain (goal <= 0.7)", chain["nnx"] / chain["torch"], "x"))

@@ -63,15 +63,18 @@ def test_graph_without_saved_tensors_can_run_twice():
 
 def test_non_scalar_backward_needs_gradient():
     x = leaf([1.0, 2.0])
-    with pytest.raises(RuntimeError, match="grad can be implicitly created only for scalar outputs"):
+    with pytest.raises(
+        RuntimeError, match="grad can be implicitly created only for scalar outputs"
+    ):
         (x * 2).backward()
     (x * 2).backward(nnx.tensor([1.0, 0.5], dtype=nnx.float64))
     np.testing.assert_allclose(x.grad.numpy(), [2.0, 1.0])
 
 
 def test_backward_on_tensor_without_grad_raises():
-    with pytest.raises(RuntimeError, match="element 0 of tensors does not require grad and does "
-                                           "not have a grad_fn"):
+    with pytest.raises(
+        RuntimeError, match="element 0 of tensors does not require grad and does not have a grad_fn"
+    ):
         nnx.ones(2).sum().backward()
 
 
@@ -117,14 +120,20 @@ def test_requires_grad_rules():
     with pytest.raises(RuntimeError, match="only Tensors of floating point"):
         nnx.tensor([1, 2]).requires_grad_()
     y = leaf([1.0]) * 2
-    with pytest.raises(RuntimeError, match="you can only change requires_grad flags of leaf variables"):
+    with pytest.raises(
+        RuntimeError, match="you can only change requires_grad flags of leaf variables"
+    ):
         y.requires_grad_(False)
 
 
 def test_inplace_on_leaf_requiring_grad_raises():
     x = leaf([1.0])
-    with pytest.raises(RuntimeError, match=re.escape(
-            "a leaf Variable that requires grad is being used in an in-place operation.")):
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape(
+            "a leaf Variable that requires grad is being used in an in-place operation."
+        ),
+    ):
         x.add_(1)
     with nnx.no_grad():
         x.add_(1)
@@ -136,8 +145,10 @@ def test_modifying_saved_tensor_raises_on_backward():
     y = x.exp()
     z = y * x
     y.mul_(2)
-    with pytest.raises(RuntimeError, match="modified by an inplace operation: .*is at version 1; "
-                                           "expected version 0 instead"):
+    with pytest.raises(
+        RuntimeError,
+        match="modified by an inplace operation: .*is at version 1; expected version 0 instead",
+    ):
         z.sum().backward()
 
 
@@ -145,8 +156,8 @@ def test_inplace_on_non_leaf_rebases_history():
     x = leaf([1.0, 2.0])
     w = leaf([3.0, 4.0])
     y = x * 2
-    y.add_(x)                 # y = 3x
-    y.mul_(w)                 # y = 3xw: mul_ saves the value of y from before the write
+    y.add_(x)  # y = 3x
+    y.mul_(w)  # y = 3xw: mul_ saves the value of y from before the write
     assert y.grad_fn.name() == "MulBackward0"
     y.sum().backward()
     np.testing.assert_allclose(x.grad.numpy(), [9.0, 12.0])
@@ -156,7 +167,7 @@ def test_inplace_on_non_leaf_rebases_history():
 def test_inplace_with_itself_as_operand_raises_like_torch():
     x = leaf([1.0, 2.0])
     y = x * 2
-    y.mul_(y)                 # `other` is y itself, saved and then overwritten
+    y.mul_(y)  # `other` is y itself, saved and then overwritten
     with pytest.raises(RuntimeError, match="modified by an inplace operation"):
         y.sum().backward()
 
@@ -209,7 +220,7 @@ def test_non_leaf_grad_access_warns():
 
 def test_autograd_grad_does_not_touch_leaf_grads():
     x = leaf([1.0, 2.0])
-    y = (x ** 2).sum()
+    y = (x**2).sum()
     (g,) = nnx.autograd.grad(y, x)
     np.testing.assert_allclose(g.numpy(), [2.0, 4.0])
     assert x.grad is None
@@ -234,7 +245,7 @@ def test_autograd_grad_wrt_intermediate():
 
 def test_create_graph_double_backward():
     x = leaf([0.5, 1.5])
-    y = (x ** 3).sum()
+    y = (x**3).sum()
     (g,) = nnx.autograd.grad(y, x, create_graph=True)
     np.testing.assert_allclose(g.numpy(force=True), 3 * np.array([0.5, 1.5]) ** 2)
     assert g.requires_grad
@@ -316,8 +327,8 @@ def test_double_backward_through_a_write_into_a_view():
     y = x * 1
     row = y[1]
     row[0:2] = v * v
-    (gv,) = nnx.autograd.grad((y * y).sum(), v, create_graph=True)   # 4 v^3
-    (ggv,) = nnx.autograd.grad(gv.sum(), v)                           # 12 v^2
+    (gv,) = nnx.autograd.grad((y * y).sum(), v, create_graph=True)  # 4 v^3
+    (ggv,) = nnx.autograd.grad(gv.sum(), v)  # 12 v^2
     np.testing.assert_allclose(ggv.numpy(), [12.0, 48.0])
 
 

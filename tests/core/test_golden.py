@@ -46,7 +46,9 @@ def golden():
     with np.load(FIXTURE, allow_pickle=False) as f:
         data = {k: f[k] for k in f.files}
     version = str(data["__meta__/torch_version"]).split("+")[0]
-    assert version == REFERENCE_TORCH, f"fixture made with torch {version}, expected {REFERENCE_TORCH}"
+    assert version == REFERENCE_TORCH, (
+        f"fixture made with torch {version}, expected {REFERENCE_TORCH}"
+    )
     return data
 
 
@@ -69,12 +71,18 @@ def _numpy(t) -> np.ndarray:
 
 
 def _assert_close(actual: np.ndarray, expected: np.ndarray, case, what: str) -> None:
-    assert actual.shape == expected.shape, f"{what}: shape {actual.shape}, torch gives {expected.shape}"
+    assert actual.shape == expected.shape, (
+        f"{what}: shape {actual.shape}, torch gives {expected.shape}"
+    )
     if expected.dtype.kind == "f":
         rtol, atol = cases.tolerance(case, expected.dtype.name)
         np.testing.assert_allclose(
-            actual.astype(np.float64), expected.astype(np.float64),
-            rtol=rtol, atol=atol, equal_nan=True, err_msg=what,
+            actual.astype(np.float64),
+            expected.astype(np.float64),
+            rtol=rtol,
+            atol=atol,
+            equal_nan=True,
+            err_msg=what,
         )
     else:
         np.testing.assert_array_equal(actual, expected, err_msg=what)
@@ -87,7 +95,9 @@ def test_golden(name, golden):
     if key not in golden:
         pytest.fail(f"{name} missing from the fixture; regenerate with tests/golden/generate.py")
     meta = json.loads(str(golden[key]))
-    assert meta["expr"] == case.expr, f"fixture is stale for {name}: {meta['expr']!r} != {case.expr!r}"
+    assert meta["expr"] == case.expr, (
+        f"fixture is stale for {name}: {meta['expr']!r} != {case.expr!r}"
+    )
 
     # inputs, from the stored arrays
     inputs = {}
@@ -103,7 +113,9 @@ def test_golden(name, golden):
     result = eval(case.expr, {"__builtins__": __builtins__}, {"lib": lib, "F": F, **inputs})
 
     if meta["tuple"]:
-        assert isinstance(result, (tuple, list)), f"expected a tuple/list of tensors, got {type(result)}"
+        assert isinstance(result, (tuple, list)), (
+            f"expected a tuple/list of tensors, got {type(result)}"
+        )
         outs = list(result)
     else:
         outs = [result]
@@ -112,10 +124,13 @@ def test_golden(name, golden):
     for i, out in enumerate(outs):
         assert isinstance(out, lib.Tensor), f"output {i} is {type(out).__name__}, not a tensor"
         want_dtype = str(golden[f"{name}/out_dtype/{i}"])
-        assert _dtype_name(out.dtype) == want_dtype, f"output {i}: dtype {out.dtype}, torch gives {want_dtype}"
+        assert _dtype_name(out.dtype) == want_dtype, (
+            f"output {i}: dtype {out.dtype}, torch gives {want_dtype}"
+        )
         _assert_close(_numpy(out), golden[f"{name}/out/{i}"], case, f"{name}: output {i}")
         assert bool(out.requires_grad) == meta["out_requires_grad"][i], (
-            f"output {i}: requires_grad={out.requires_grad}, torch gives {meta['out_requires_grad'][i]}"
+            f"output {i}: requires_grad={out.requires_grad}, "
+            f"torch gives {meta['out_requires_grad'][i]}"
         )
 
     if not meta["grad_checked"]:
@@ -137,4 +152,6 @@ def test_golden(name, golden):
         )
         _assert_close(_numpy(g), expected, case, f"{name}: grad of {in_name}")
     for in_name in meta["none_grad_inputs"]:
-        assert inputs[in_name].grad is None, f"{name}: torch leaves {in_name}.grad None (input unused by backward)"
+        assert inputs[in_name].grad is None, (
+            f"{name}: torch leaves {in_name}.grad None (input unused by backward)"
+        )

@@ -16,12 +16,32 @@ def rand(*shape, low=-1.0, high=1.0, grad=True):
 
 
 UNARY = {
-    "exp": (-1, 1), "log": (0.5, 2), "sqrt": (0.5, 2), "rsqrt": (0.5, 2), "abs": (0.2, 1),
-    "neg": (-1, 1), "sin": (-1, 1), "cos": (-1, 1), "tanh": (-1, 1), "sigmoid": (-3, 3),
-    "relu": (0.1, 1), "log2": (0.5, 2), "log10": (0.5, 2), "log1p": (0, 1), "expm1": (-1, 1),
-    "exp2": (-1, 1), "reciprocal": (0.5, 2), "square": (-1, 1), "tan": (-1, 1),
-    "asin": (-0.8, 0.8), "acos": (-0.8, 0.8), "atan": (-2, 2), "sinh": (-1, 1),
-    "cosh": (-1, 1), "erf": (-2, 2), "frac": (0.1, 0.9),
+    "exp": (-1, 1),
+    "log": (0.5, 2),
+    "sqrt": (0.5, 2),
+    "rsqrt": (0.5, 2),
+    "abs": (0.2, 1),
+    "neg": (-1, 1),
+    "sin": (-1, 1),
+    "cos": (-1, 1),
+    "tanh": (-1, 1),
+    "sigmoid": (-3, 3),
+    "relu": (0.1, 1),
+    "log2": (0.5, 2),
+    "log10": (0.5, 2),
+    "log1p": (0, 1),
+    "expm1": (-1, 1),
+    "exp2": (-1, 1),
+    "reciprocal": (0.5, 2),
+    "square": (-1, 1),
+    "tan": (-1, 1),
+    "asin": (-0.8, 0.8),
+    "acos": (-0.8, 0.8),
+    "atan": (-2, 2),
+    "sinh": (-1, 1),
+    "cosh": (-1, 1),
+    "erf": (-2, 2),
+    "frac": (0.1, 0.9),
 }
 
 
@@ -43,24 +63,32 @@ def test_unary_gradgradcheck(name):
 def test_unary_values_match_numpy(name):
     low, high = UNARY[name]
     x = rand(6, low=low, high=high, grad=False)
-    reference = {"neg": np.negative, "relu": lambda a: np.maximum(a, 0),
-                 "sigmoid": lambda a: 1 / (1 + np.exp(-a)), "rsqrt": lambda a: 1 / np.sqrt(a),
-                 "asin": np.arcsin, "acos": np.arccos, "atan": np.arctan,
-                 "frac": lambda a: a - np.trunc(a),
-                 "erf": lambda a: np.vectorize(__import__("math").erf)(a)}.get(name, getattr(np, name, None))
+    reference = {
+        "neg": np.negative,
+        "relu": lambda a: np.maximum(a, 0),
+        "sigmoid": lambda a: 1 / (1 + np.exp(-a)),
+        "rsqrt": lambda a: 1 / np.sqrt(a),
+        "asin": np.arcsin,
+        "acos": np.arccos,
+        "atan": np.arctan,
+        "frac": lambda a: a - np.trunc(a),
+        "erf": lambda a: np.vectorize(__import__("math").erf)(a),
+    }.get(name, getattr(np, name, None))
     np.testing.assert_allclose(getattr(nnx, name)(x).numpy(), reference(x.numpy()), rtol=1e-12)
 
 
 @pytest.mark.parametrize("op", ["+", "-", "*", "/"])
 def test_binary_broadcast_gradcheck(op):
     a, b = rand(2, 3), rand(3)
-    b.data.add_(2.5)            # keep the divisor away from zero
+    b.data.add_(2.5)  # keep the divisor away from zero
     assert gradcheck(lambda x, y: eval(f"x {op} y"), (a, b))
     assert gradcheck(lambda x, y: eval(f"y {op} x"), (a, b))
 
 
-@pytest.mark.parametrize("expr", ["x + 2", "2 - x", "x * 3.5", "x / 4", "4 / x", "x ** 3",
-                                  "x ** 0.5", "2 ** x", "x ** y", "-x"])
+@pytest.mark.parametrize(
+    "expr",
+    ["x + 2", "2 - x", "x * 3.5", "x / 4", "4 / x", "x ** 3", "x ** 0.5", "2 ** x", "x ** y", "-x"],
+)
 def test_scalar_forms_gradcheck(expr):
     x, y = rand(4, low=0.5, high=2), rand(4, low=0.5, high=2)
     assert gradcheck(lambda x, y: eval(expr), (x, y))
@@ -68,7 +96,7 @@ def test_scalar_forms_gradcheck(expr):
 
 def test_pow_tensor_tensor_gradgradcheck():
     x, y = rand(3, low=0.5, high=2), rand(3, low=0.5, high=2)
-    assert gradgradcheck(lambda a, b: a ** b, (x, y))
+    assert gradgradcheck(lambda a, b: a**b, (x, y))
 
 
 def test_clamp_where_maximum_minimum_gradcheck():
@@ -91,26 +119,30 @@ def test_maximum_splits_gradient_on_ties():
     np.testing.assert_allclose(b.grad.numpy(), [0.5, 0.0])
 
 
-@pytest.mark.parametrize("left, right, expected", [
-    (("int64", (3,)), ("float32", (3,)), "float32"),
-    (("int32", (3,)), 2.5, "float32"),
-    (("uint8", (3,)), ("int32", (3,)), "int32"),
-    (("uint8", (3,)), ("int8", (3,)), "int16"),
-    (("bool", (3,)), 1, "int64"),
-    (("bool", (3,)), 1.5, "float32"),
-    (("bool", (3,)), ("bool", (3,)), "bool"),
-    (("float16", (3,)), ("float64", ()), "float16"),
-    (("int32", (3,)), ("float64", ()), "float64"),
-    (("float32", (3,)), ("float64", ()), "float32"),
-    (("uint8", (3,)), 1000, "uint8"),
-    (("float16", (3,)), ("float32", (3,)), "float32"),
-])
+@pytest.mark.parametrize(
+    "left, right, expected",
+    [
+        (("int64", (3,)), ("float32", (3,)), "float32"),
+        (("int32", (3,)), 2.5, "float32"),
+        (("uint8", (3,)), ("int32", (3,)), "int32"),
+        (("uint8", (3,)), ("int8", (3,)), "int16"),
+        (("bool", (3,)), 1, "int64"),
+        (("bool", (3,)), 1.5, "float32"),
+        (("bool", (3,)), ("bool", (3,)), "bool"),
+        (("float16", (3,)), ("float64", ()), "float16"),
+        (("int32", (3,)), ("float64", ()), "float64"),
+        (("float32", (3,)), ("float64", ()), "float32"),
+        (("uint8", (3,)), 1000, "uint8"),
+        (("float16", (3,)), ("float32", (3,)), "float32"),
+    ],
+)
 def test_type_promotion(left, right, expected):
     def make(spec):
         if not isinstance(spec, tuple):
             return spec
         dtype, shape = spec
         return nnx.ones(*shape, dtype=getattr(nnx, dtype if dtype != "bool" else "bool"))
+
     assert (make(left) + make(right)).dtype.name == expected
     if isinstance(right, tuple):
         assert nnx.result_type(make(left), make(right)).name == expected
@@ -128,24 +160,28 @@ def test_scalar_on_either_side():
     x = nnx.tensor([1.0, 2.0])
     assert (1 - x).tolist() == [0.0, -1.0]
     assert (2 / x).tolist() == [2.0, 1.0]
-    assert (2 ** x).tolist() == [2.0, 4.0]
-    assert (x ** 2).tolist() == [1.0, 4.0]
+    assert (2**x).tolist() == [2.0, 4.0]
+    assert (x**2).tolist() == [1.0, 4.0]
     assert (3 * x).dtype == nnx.float32
 
 
 def test_broadcast_error_names_both_sizes():
-    with pytest.raises(RuntimeError, match=re.escape(
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape(
             "The size of tensor a (3) must match the size of tensor b (4) at non-singleton "
-            "dimension 1")):
+            "dimension 1"
+        ),
+    ):
         nnx.ones(2, 3) + nnx.ones(2, 4)
 
 
 def test_bool_subtraction_and_negation_errors():
     t = nnx.tensor([True, False])
     with pytest.raises(RuntimeError, match="Subtraction, the `-` operator, with two bool tensors"):
-        t - t
+        t - t  # noqa: B018
     with pytest.raises(RuntimeError, match="Negation, the `-` operator, on a bool tensor"):
-        -t
+        -t  # noqa: B018
 
 
 def test_integer_negative_power_error():
@@ -167,14 +203,17 @@ def test_numpy_array_operand_does_not_hijack():
 
 def test_inplace_arithmetic_and_errors():
     t = nnx.tensor([1, 2, 3])
-    with pytest.raises(RuntimeError, match="result type Float can't be cast to the desired output "
-                                           "type Long"):
+    with pytest.raises(
+        RuntimeError, match="result type Float can't be cast to the desired output type Long"
+    ):
         t.add_(1.5)
     t.add_(2)
     t += 1
     assert t.tolist() == [4, 5, 6] and t._version == 2
-    with pytest.raises(RuntimeError, match=re.escape("output with shape [3] doesn't match the "
-                                                     "broadcast shape [2, 3]")):
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape("output with shape [3] doesn't match the broadcast shape [2, 3]"),
+    ):
         nnx.zeros(3).add_(nnx.ones(2, 3))
     e = nnx.zeros(3).expand(2, 3) if hasattr(nnx.Tensor, "expand") else None
     if e is not None:
@@ -189,6 +228,7 @@ def test_inplace_ops_gradcheck():
         y = t * 1.0
         y.mul_(t).add_(t, alpha=2).exp_().clamp_(max=5.0).sqrt_()
         return y
+
     assert gradcheck(f, (x,))
 
 
@@ -223,6 +263,7 @@ def test_casts_are_differentiable_between_float_types():
 
 def test_no_runtime_warnings_for_domain_edges():
     import warnings
+
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         nnx.tensor([0.0, -1.0]).log()

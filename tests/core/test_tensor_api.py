@@ -39,8 +39,12 @@ def test_from_numpy_rejects_unsupported_dtype():
 
 def test_numpy_refuses_grad_tensors():
     x = nnx.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=re.escape("Can't call numpy() on Tensor that requires "
-                                                     "grad. Use tensor.detach().numpy() instead.")):
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape(
+            "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead."
+        ),
+    ):
         x.numpy()
     assert x.detach().numpy().tolist() == [1.0, 1.0]
 
@@ -49,10 +53,13 @@ def test_item_tolist_and_python_conversions():
     t = nnx.tensor([[1.5]])
     assert t.item() == 1.5 and float(t) == 1.5 and int(t) == 1
     assert nnx.tensor([[1, 2]]).tolist() == [[1, 2]]
-    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"):
+    with pytest.raises(
+        RuntimeError, match="a Tensor with 2 elements cannot be converted to Scalar"
+    ):
         nnx.tensor([1, 2]).item()
-    with pytest.raises(RuntimeError, match="Boolean value of Tensor with more than one value is "
-                                           "ambiguous"):
+    with pytest.raises(
+        RuntimeError, match="Boolean value of Tensor with more than one value is ambiguous"
+    ):
         bool(nnx.tensor([1, 2]))
     assert f"{nnx.tensor(2.5):.2f}" == "2.50"
 
@@ -100,8 +107,9 @@ def test_factories():
     assert nnx.eye(2).tolist() == [[1.0, 0.0], [0.0, 1.0]]
     x = nnx.ones(2, 3, dtype=nnx.float64)
     assert nnx.zeros_like(x).dtype == nnx.float64 and nnx.full_like(x, 2).tolist()[0] == [2.0] * 3
-    with pytest.raises(RuntimeError, match=re.escape("Trying to create tensor with negative "
-                                                     "dimension -1: [-1]")):
+    with pytest.raises(
+        RuntimeError, match=re.escape("Trying to create tensor with negative dimension -1: [-1]")
+    ):
         nnx.zeros(-1)
 
 
@@ -116,7 +124,10 @@ def test_random_factories_are_seeded():
     assert i.dtype == nnx.int64 and 3 <= i.min().item() and i.max().item() < 7
     assert sorted(nnx.randperm(5).tolist()) == [0, 1, 2, 3, 4]
     g = nnx.Generator().manual_seed(1)
-    assert nnx.rand(2, generator=g).tolist() == nnx.rand(2, generator=nnx.Generator().manual_seed(1)).tolist()
+    assert (
+        nnx.rand(2, generator=g).tolist()
+        == nnx.rand(2, generator=nnx.Generator().manual_seed(1)).tolist()
+    )
 
 
 def test_legacy_constructor():
@@ -126,8 +137,10 @@ def test_legacy_constructor():
 
 
 def test_repr_like_torch():
-    assert repr(nnx.tensor([[1.0, 2.0]], requires_grad=True)) == \
-        "tensor([[1., 2.]], requires_grad=True)"
+    assert (
+        repr(nnx.tensor([[1.0, 2.0]], requires_grad=True))
+        == "tensor([[1., 2.]], requires_grad=True)"
+    )
     assert repr(nnx.tensor([1, 2], dtype=nnx.int32)) == "tensor([1, 2], dtype=nnx.int32)"
     assert repr(nnx.tensor(2.5, dtype=nnx.float64)) == "tensor(2.5000, dtype=nnx.float64)"
     x = nnx.tensor([1.0], requires_grad=True)
@@ -157,12 +170,12 @@ class Cube(nnx.autograd.Function):
     @staticmethod
     def forward(ctx, x):
         ctx.save_for_backward(x)
-        return x ** 3
+        return x**3
 
     @staticmethod
     def backward(ctx, grad):
         (x,) = ctx.saved_tensors
-        return grad * 3 * x ** 2
+        return grad * 3 * x**2
 
 
 class SplitScale(nnx.autograd.Function):
@@ -193,7 +206,7 @@ def test_custom_function_multiple_outputs_and_non_tensor_args():
     np.testing.assert_allclose(x.grad.numpy(), [5.0, 5.0])
     x.grad = None
     a, _ = SplitScale.apply(x, 3.0)
-    a.sum().backward()                 # the unused output's gradient is materialised as zeros
+    a.sum().backward()  # the unused output's gradient is materialised as zeros
     np.testing.assert_allclose(x.grad.numpy(), [3.0, 3.0])
 
 
@@ -208,6 +221,8 @@ def test_custom_function_wrong_gradient_count():
             return g
 
     x = nnx.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match=re.escape("returned an incorrect number of gradients "
-                                                     "(expected 2, got 1)")):
+    with pytest.raises(
+        RuntimeError,
+        match=re.escape("returned an incorrect number of gradients (expected 2, got 1)"),
+    ):
         Bad.apply(x, x).sum().backward()

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass, field
-from typing import Any, Dict, Optional, Tuple
+from typing import Any
 
 import numpy as np
 
@@ -78,14 +78,14 @@ class Spec:
     requires_grad:  default True for floating inputs, False otherwise.
     """
 
-    shape: Tuple[int, ...] = ()
+    shape: tuple[int, ...] = ()
     dtype: str = "float64"
-    low: Optional[float] = None
-    high: Optional[float] = None
+    low: float | None = None
+    high: float | None = None
     positive: bool = False
-    kind: Optional[str] = None
+    kind: str | None = None
     values: Any = None
-    requires_grad: Optional[bool] = None
+    requires_grad: bool | None = None
 
     def __post_init__(self):
         if self.dtype not in ALL_DTYPES:
@@ -120,13 +120,13 @@ class Case:
 
     name: str
     expr: str
-    inputs: Dict[str, Spec] = field(default_factory=dict)
+    inputs: dict[str, Spec] = field(default_factory=dict)
     grad: bool = True
-    rtol: Optional[float] = None
-    atol: Optional[float] = None
+    rtol: float | None = None
+    atol: float | None = None
 
 
-def tolerance(case: Case, dtype: str) -> Tuple[float, float]:
+def tolerance(case: Case, dtype: str) -> tuple[float, float]:
     rtol, atol = DEFAULT_TOL[dtype]
     if case.rtol is not None:
         rtol = case.rtol
@@ -180,7 +180,11 @@ def make_input(case_name: str, input_name: str, spec: Spec) -> np.ndarray:
     else:
         default_low = 0 if spec.dtype == "uint8" else -5
         low = default_low if spec.low is None else int(spec.low)
-        high = 10 if spec.high is None and spec.dtype == "uint8" else (5 if spec.high is None else int(spec.high))
+        high = (
+            10
+            if spec.high is None and spec.dtype == "uint8"
+            else (5 if spec.high is None else int(spec.high))
+        )
     return np.asarray(rng.integers(low, high, shape), dtype=np_dtype)
 
 
@@ -288,7 +292,13 @@ case("promo_f16_sum", "h.sum()", h=S((3, 4), "float16"))
 case("promo_f32_mean", "x.mean()", x=S((3, 4), "float32"))
 case("promo_int_lt_float", "i < x", i=S((3, 4), "int64"), x=S((3, 4), "float32"))
 case("promo_where_scalar", "lib.where(x > 0, x, 0.0)", x=S((3, 4), "float32"))
-case("promo_where_int_float", "lib.where(c, i, x)", c=S((3, 4), "bool"), i=S((3, 4), "int64"), x=S((3, 4), "float32"))
+case(
+    "promo_where_int_float",
+    "lib.where(c, i, x)",
+    c=S((3, 4), "bool"),
+    i=S((3, 4), "int64"),
+    x=S((3, 4), "float32"),
+)
 case("cast_to_float32", "x.to(lib.float32)", x=X34)
 case("cast_float", "x.float() * 2", x=X34)
 case("cast_double", "x.double()", x=S((3, 4), "float32"))
@@ -411,8 +421,13 @@ case("index_tensor", "x[idx]", x=X34, idx=S((3,), "int64", values=[2, 0, 2]))
 case("index_tensor_dim1", "x[:, idx]", x=X34, idx=S((2,), "int64", values=[3, 1]))
 case("index_tensor_slice", "x[idx, 1:3]", x=X34, idx=S((2,), "int64", values=[2, 0]))
 case("index_tensor_2d", "x[idx]", x=X34, idx=S((2, 2), "int64", values=[[0, 1], [2, 0]]))
-case("index_tensor_pair_bcast", "x[i, j]", x=X34,
-     i=S((2, 1), "int64", values=[[0], [2]]), j=S((3,), "int64", values=[1, 3, 1]))
+case(
+    "index_tensor_pair_bcast",
+    "x[i, j]",
+    x=X34,
+    i=S((2, 1), "int64", values=[[0], [2]]),
+    j=S((3,), "int64", values=[1, 3, 1]),
+)
 case("index_bool_mask", "x[x > 0]", x=X34)
 case("index_bool_mask_input", "x[m]", x=X34, m=S((3,), "bool", values=[True, False, True]))
 case("index_lists", "x[[0, 2], [1, 1]]", x=X34)
@@ -491,7 +506,12 @@ case("ge_method_scalar", "a.ge(0.5)", a=CA)
 case("eq_fn", "lib.eq(a, b)", a=CA, b=CB)
 case("lt_bcast", "a < b", a=X34, b=S((4,)))
 case("cmp_int_float_scalar", "i > 0.5", i=S((3, 4), "int64"))
-case("cmp_int_tensors", "i == j", i=S((3, 4), "int32", low=0, high=3), j=S((3, 4), "int64", low=0, high=3))
+case(
+    "cmp_int_tensors",
+    "i == j",
+    i=S((3, 4), "int32", low=0, high=3),
+    j=S((3, 4), "int64", low=0, high=3),
+)
 
 # --- cat / stack --------------------------------------------------------------------
 case("cat_dim0", "lib.cat([a, b], 0)", a=S((2, 3)), b=S((1, 3)))
@@ -539,15 +559,26 @@ case("F_linear_bias", "F.linear(x, w, b)", x=S((3, 4)), w=S((5, 4)), b=S((5,)))
 case("F_linear_nobias", "F.linear(x, w)", x=S((3, 4)), w=S((5, 4)))
 case("F_linear_bias_kw", "F.linear(x, w, bias=b)", x=S((2, 3, 4)), w=S((5, 4)), b=S((5,)))
 case("F_linear_1d", "F.linear(x, w, b)", x=S((4,)), w=S((2, 4)), b=S((2,)))
-case("F_linear_f32", "F.linear(x, w, b)", x=S((3, 4), "float32"), w=S((5, 4), "float32"), b=S((5,), "float32"))
+case(
+    "F_linear_f32",
+    "F.linear(x, w, b)",
+    x=S((3, 4), "float32"),
+    w=S((5, 4), "float32"),
+    b=S((5,), "float32"),
+)
 case("F_dropout_eval", "F.dropout(x, p=0.5, training=False)", x=X34)
 case("F_dropout_p0", "F.dropout(x, 0.0)", x=X34)
 case("F_dropout_p0_train", "F.dropout(x, p=0.0, training=True)", x=X34)
 IDX = S((2, 3), "int64", low=0, high=5)
 case("F_embedding", "F.embedding(i, w)", i=IDX, w=S((5, 3)))
 case("F_embedding_1d", "F.embedding(i, w)", i=S((4,), "int64", values=[4, 0, 4, 2]), w=S((5, 3)))
-case("F_embedding_padding", "F.embedding(i, w, padding_idx=0)", grad=False,
-     i=S((2, 3), "int64", values=[[0, 1, 4], [2, 0, 3]]), w=S((5, 3)))
+case(
+    "F_embedding_padding",
+    "F.embedding(i, w, padding_idx=0)",
+    grad=False,
+    i=S((2, 3), "int64", values=[[0, 1, 4], [2, 0, 3]]),
+    w=S((5, 3)),
+)
 
 # --- nn.functional: losses --------------------------------------------------------------
 LOGITS = S((4, 5))
@@ -560,26 +591,80 @@ case("F_cross_entropy", "F.cross_entropy(x, t)", x=LOGITS, t=TGT)
 case("F_cross_entropy_sum", "F.cross_entropy(x, t, reduction='sum')", x=LOGITS, t=TGT)
 case("F_cross_entropy_none", "F.cross_entropy(x, t, reduction='none')", x=LOGITS, t=TGT)
 case("F_cross_entropy_weight", "F.cross_entropy(x, t, weight=w)", x=LOGITS, t=TGT, w=CW)
-case("F_cross_entropy_weight_none", "F.cross_entropy(x, t, weight=w, reduction='none')", x=LOGITS, t=TGT, w=CW)
-case("F_cross_entropy_weight_sum", "F.cross_entropy(x, t, weight=w, reduction='sum')", x=LOGITS, t=TGT, w=CW)
+case(
+    "F_cross_entropy_weight_none",
+    "F.cross_entropy(x, t, weight=w, reduction='none')",
+    x=LOGITS,
+    t=TGT,
+    w=CW,
+)
+case(
+    "F_cross_entropy_weight_sum",
+    "F.cross_entropy(x, t, weight=w, reduction='sum')",
+    x=LOGITS,
+    t=TGT,
+    w=CW,
+)
 case("F_cross_entropy_ignore", "F.cross_entropy(x, t, ignore_index=1)", x=LOGITS, t=TGT_IGN)
-case("F_cross_entropy_ignore_none", "F.cross_entropy(x, t, ignore_index=1, reduction='none')", x=LOGITS, t=TGT_IGN)
+case(
+    "F_cross_entropy_ignore_none",
+    "F.cross_entropy(x, t, ignore_index=1, reduction='none')",
+    x=LOGITS,
+    t=TGT_IGN,
+)
 case("F_cross_entropy_ignore_default", "F.cross_entropy(x, t)", x=LOGITS, t=TGT_M100)
-case("F_cross_entropy_ignore_weight", "F.cross_entropy(x, t, weight=w, ignore_index=1)", x=LOGITS, t=TGT_IGN, w=CW)
+case(
+    "F_cross_entropy_ignore_weight",
+    "F.cross_entropy(x, t, weight=w, ignore_index=1)",
+    x=LOGITS,
+    t=TGT_IGN,
+    w=CW,
+)
 case("F_cross_entropy_ls", "F.cross_entropy(x, t, label_smoothing=0.1)", x=LOGITS, t=TGT)
-case("F_cross_entropy_ls_none", "F.cross_entropy(x, t, label_smoothing=0.2, reduction='none')", x=LOGITS, t=TGT)
-case("F_cross_entropy_ls_weight", "F.cross_entropy(x, t, weight=w, label_smoothing=0.2)", x=LOGITS, t=TGT, w=CW)
-case("F_cross_entropy_ls_weight_sum", "F.cross_entropy(x, t, weight=w, label_smoothing=0.1, reduction='sum')",
-     x=LOGITS, t=TGT, w=CW)
-case("F_cross_entropy_ls_ignore", "F.cross_entropy(x, t, ignore_index=1, label_smoothing=0.1)", x=LOGITS, t=TGT_IGN)
-case("F_cross_entropy_ls_weight_ignore",
-     "F.cross_entropy(x, t, weight=w, ignore_index=1, label_smoothing=0.3)", x=LOGITS, t=TGT_IGN, w=CW)
+case(
+    "F_cross_entropy_ls_none",
+    "F.cross_entropy(x, t, label_smoothing=0.2, reduction='none')",
+    x=LOGITS,
+    t=TGT,
+)
+case(
+    "F_cross_entropy_ls_weight",
+    "F.cross_entropy(x, t, weight=w, label_smoothing=0.2)",
+    x=LOGITS,
+    t=TGT,
+    w=CW,
+)
+case(
+    "F_cross_entropy_ls_weight_sum",
+    "F.cross_entropy(x, t, weight=w, label_smoothing=0.1, reduction='sum')",
+    x=LOGITS,
+    t=TGT,
+    w=CW,
+)
+case(
+    "F_cross_entropy_ls_ignore",
+    "F.cross_entropy(x, t, ignore_index=1, label_smoothing=0.1)",
+    x=LOGITS,
+    t=TGT_IGN,
+)
+case(
+    "F_cross_entropy_ls_weight_ignore",
+    "F.cross_entropy(x, t, weight=w, ignore_index=1, label_smoothing=0.3)",
+    x=LOGITS,
+    t=TGT_IGN,
+    w=CW,
+)
 case("F_cross_entropy_probs", "F.cross_entropy(x, p)", x=LOGITS, p=PROBS)
 case("F_cross_entropy_probs_none", "F.cross_entropy(x, p, reduction='none')", x=LOGITS, p=PROBS)
 case("F_cross_entropy_probs_sum", "F.cross_entropy(x, p, reduction='sum')", x=LOGITS, p=PROBS)
 case("F_cross_entropy_probs_weight", "F.cross_entropy(x, p, weight=w)", x=LOGITS, p=PROBS, w=CW)
 case("F_cross_entropy_probs_ls", "F.cross_entropy(x, p, label_smoothing=0.1)", x=LOGITS, p=PROBS)
-case("F_cross_entropy_kdim", "F.cross_entropy(x, t)", x=S((2, 5, 3)), t=S((2, 3), "int64", low=0, high=5))
+case(
+    "F_cross_entropy_kdim",
+    "F.cross_entropy(x, t)",
+    x=S((2, 5, 3)),
+    t=S((2, 3), "int64", low=0, high=5),
+)
 case("F_cross_entropy_unbatched", "F.cross_entropy(x, t)", x=S((5,)), t=S((), "int64", values=3))
 case("F_cross_entropy_f32", "F.cross_entropy(x, t)", x=S((4, 5), "float32"), t=TGT)
 case("F_nll_loss", "F.nll_loss(F.log_softmax(x, 1), t)", x=LOGITS, t=TGT)
@@ -587,45 +672,96 @@ case("F_nll_loss_raw", "F.nll_loss(x, t)", x=LOGITS, t=TGT)
 case("F_nll_loss_sum", "F.nll_loss(x, t, reduction='sum')", x=LOGITS, t=TGT)
 case("F_nll_loss_none", "F.nll_loss(x, t, reduction='none')", x=LOGITS, t=TGT)
 case("F_nll_loss_weight", "F.nll_loss(x, t, weight=w)", x=LOGITS, t=TGT, w=CW)
-case("F_nll_loss_weight_none", "F.nll_loss(x, t, weight=w, reduction='none')", x=LOGITS, t=TGT, w=CW)
+case(
+    "F_nll_loss_weight_none", "F.nll_loss(x, t, weight=w, reduction='none')", x=LOGITS, t=TGT, w=CW
+)
 case("F_nll_loss_ignore", "F.nll_loss(x, t, ignore_index=1)", x=LOGITS, t=TGT_IGN)
-case("F_nll_loss_ignore_weight_sum", "F.nll_loss(x, t, weight=w, ignore_index=1, reduction='sum')",
-     x=LOGITS, t=TGT_IGN, w=CW)
+case(
+    "F_nll_loss_ignore_weight_sum",
+    "F.nll_loss(x, t, weight=w, ignore_index=1, reduction='sum')",
+    x=LOGITS,
+    t=TGT_IGN,
+    w=CW,
+)
 case("F_nll_loss_ignore_default", "F.nll_loss(x, t)", x=LOGITS, t=TGT_M100)
 case("F_mse_loss", "F.mse_loss(x, y)", x=X34, y=S((3, 4), requires_grad=False))
 case("F_mse_loss_sum", "F.mse_loss(x, y, reduction='sum')", x=X34, y=S((3, 4), requires_grad=False))
-case("F_mse_loss_none", "F.mse_loss(x, y, reduction='none')", x=X34, y=S((3, 4), requires_grad=False))
+case(
+    "F_mse_loss_none", "F.mse_loss(x, y, reduction='none')", x=X34, y=S((3, 4), requires_grad=False)
+)
 case("F_mse_loss_target_grad", "F.mse_loss(x, y)", x=X34, y=X34)
-case("F_mse_loss_f32", "F.mse_loss(x, y)", x=S((3, 4), "float32"), y=S((3, 4), "float32", requires_grad=False))
+case(
+    "F_mse_loss_f32",
+    "F.mse_loss(x, y)",
+    x=S((3, 4), "float32"),
+    y=S((3, 4), "float32", requires_grad=False),
+)
 case("F_l1_loss", "F.l1_loss(x, y)", x=X34, y=S((3, 4), requires_grad=False))
 case("F_l1_loss_sum", "F.l1_loss(x, y, reduction='sum')", x=X34, y=S((3, 4), requires_grad=False))
 case("F_l1_loss_none", "F.l1_loss(x, y, reduction='none')", x=X34, y=X34)
 case("F_smooth_l1_loss", "F.smooth_l1_loss(x, y)", x=X34, y=S((3, 4), requires_grad=False))
-case("F_smooth_l1_loss_beta", "F.smooth_l1_loss(x, y, beta=0.5)", x=X34, y=S((3, 4), requires_grad=False))
-case("F_smooth_l1_loss_beta_none", "F.smooth_l1_loss(x, y, reduction='none', beta=2.0)",
-     x=X34, y=S((3, 4), requires_grad=False))
+case(
+    "F_smooth_l1_loss_beta",
+    "F.smooth_l1_loss(x, y, beta=0.5)",
+    x=X34,
+    y=S((3, 4), requires_grad=False),
+)
+case(
+    "F_smooth_l1_loss_beta_none",
+    "F.smooth_l1_loss(x, y, reduction='none', beta=2.0)",
+    x=X34,
+    y=S((3, 4), requires_grad=False),
+)
 case("F_smooth_l1_loss_sum", "F.smooth_l1_loss(x, y, reduction='sum')", x=X34, y=X34)
 UNIT = S((3, 4), kind="unit")
 BIN = S((3, 4), kind="binary", requires_grad=False)
 case("F_bce", "F.binary_cross_entropy(p, y)", p=UNIT, y=BIN)
-case("F_bce_soft_target", "F.binary_cross_entropy(p, y)", p=UNIT, y=S((3, 4), kind="unit", requires_grad=False))
-case("F_bce_weight", "F.binary_cross_entropy(p, y, weight=w)", p=UNIT, y=BIN,
-     w=S((4,), positive=True, requires_grad=False))
+case(
+    "F_bce_soft_target",
+    "F.binary_cross_entropy(p, y)",
+    p=UNIT,
+    y=S((3, 4), kind="unit", requires_grad=False),
+)
+case(
+    "F_bce_weight",
+    "F.binary_cross_entropy(p, y, weight=w)",
+    p=UNIT,
+    y=BIN,
+    w=S((4,), positive=True, requires_grad=False),
+)
 case("F_bce_sum", "F.binary_cross_entropy(p, y, reduction='sum')", p=UNIT, y=BIN)
 case("F_bce_none", "F.binary_cross_entropy(p, y, reduction='none')", p=UNIT, y=BIN)
 case("F_bce_sigmoid", "F.binary_cross_entropy(lib.sigmoid(x), y)", x=X34, y=BIN)
-case("F_bce_f32", "F.binary_cross_entropy(p, y)", p=S((3, 4), "float32", kind="unit"),
-     y=S((3, 4), "float32", kind="binary", requires_grad=False))
+case(
+    "F_bce_f32",
+    "F.binary_cross_entropy(p, y)",
+    p=S((3, 4), "float32", kind="unit"),
+    y=S((3, 4), "float32", kind="binary", requires_grad=False),
+)
 case("F_bce_logits", "F.binary_cross_entropy_with_logits(x, y)", x=X34, y=BIN)
 case("F_bce_logits_large", "F.binary_cross_entropy_with_logits(x * 30, y)", x=X34, y=BIN)
-case("F_bce_logits_pos_weight", "F.binary_cross_entropy_with_logits(x, y, pos_weight=pw)", x=X34, y=BIN,
-     pw=S((4,), positive=True, requires_grad=False))
-case("F_bce_logits_weight", "F.binary_cross_entropy_with_logits(x, y, weight=w)", x=X34, y=BIN,
-     w=S((3, 1), positive=True, requires_grad=False))
-case("F_bce_logits_both_none",
-     "F.binary_cross_entropy_with_logits(x, y, weight=w, pos_weight=pw, reduction='none')",
-     x=X34, y=S((3, 4), kind="unit", requires_grad=False),
-     w=S((4,), positive=True, requires_grad=False), pw=S((4,), positive=True, requires_grad=False))
+case(
+    "F_bce_logits_pos_weight",
+    "F.binary_cross_entropy_with_logits(x, y, pos_weight=pw)",
+    x=X34,
+    y=BIN,
+    pw=S((4,), positive=True, requires_grad=False),
+)
+case(
+    "F_bce_logits_weight",
+    "F.binary_cross_entropy_with_logits(x, y, weight=w)",
+    x=X34,
+    y=BIN,
+    w=S((3, 1), positive=True, requires_grad=False),
+)
+case(
+    "F_bce_logits_both_none",
+    "F.binary_cross_entropy_with_logits(x, y, weight=w, pos_weight=pw, reduction='none')",
+    x=X34,
+    y=S((3, 4), kind="unit", requires_grad=False),
+    w=S((4,), positive=True, requires_grad=False),
+    pw=S((4,), positive=True, requires_grad=False),
+)
 case("F_bce_logits_sum", "F.binary_cross_entropy_with_logits(x, y, reduction='sum')", x=X34, y=BIN)
 
 del S

@@ -57,7 +57,8 @@ def _import_torch():
     if base != REFERENCE_TORCH:
         sys.exit(
             f"generate.py: refusing to run with torch {torch.__version__}; the golden fixture is "
-            f"defined by torch=={REFERENCE_TORCH}.\nInstall it with: pip install torch=={REFERENCE_TORCH}"
+            f"defined by torch=={REFERENCE_TORCH}.\n"
+            f"Install it with: pip install torch=={REFERENCE_TORCH}"
         )
     return torch
 
@@ -194,9 +195,15 @@ def check(path: str, fresh: dict) -> int:
     missing = sorted(set(fresh) - set(stored) - ignore)
     extra = sorted(set(stored) - set(fresh) - ignore)
     if missing:
-        problems.append(f"keys missing from the fixture (regenerate): {missing[:20]}{' ...' if len(missing) > 20 else ''}")
+        problems.append(
+            f"keys missing from the fixture (regenerate): {missing[:20]}"
+            f"{' ...' if len(missing) > 20 else ''}"
+        )
     if extra:
-        problems.append(f"stale keys in the fixture (regenerate): {extra[:20]}{' ...' if len(extra) > 20 else ''}")
+        problems.append(
+            f"stale keys in the fixture (regenerate): {extra[:20]}"
+            f"{' ...' if len(extra) > 20 else ''}"
+        )
     for key in sorted(set(fresh) & set(stored) - ignore):
         a, b = fresh[key], stored[key]
         if a.dtype.kind == "U" or b.dtype.kind == "U":
@@ -204,7 +211,9 @@ def check(path: str, fresh: dict) -> int:
                 problems.append(f"{key}: fixture has {str(b)!r}, torch gives {str(a)!r}")
             continue
         if a.dtype != b.dtype or a.shape != b.shape:
-            problems.append(f"{key}: dtype/shape {b.dtype}{b.shape} in fixture, torch gives {a.dtype}{a.shape}")
+            problems.append(
+                f"{key}: dtype/shape {b.dtype}{b.shape} in fixture, torch gives {a.dtype}{a.shape}"
+            )
             continue
         if a.dtype.kind == "f" and "/in/" not in key:
             case = _cases.CASES_BY_NAME.get(_case_of(key))
@@ -225,7 +234,9 @@ def check(path: str, fresh: dict) -> int:
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true", help="compare live torch with the committed fixture")
+    ap.add_argument(
+        "--check", action="store_true", help="compare live torch with the committed fixture"
+    )
     ap.add_argument("--out", default=DEFAULT_OUT, help="fixture path (default: %(default)s)")
     args = ap.parse_args(argv)
 
@@ -237,8 +248,10 @@ def main(argv=None) -> int:
     write_npz(args.out, entries)
     dt = time.perf_counter() - t0
     size = os.path.getsize(args.out)
-    print(f"wrote {args.out}: {len(_cases.CASES)} cases, {len(entries)} arrays, "
-          f"{size / 1024:.1f} KiB, {dt:.2f} s (torch {torch.__version__})")
+    print(
+        f"wrote {args.out}: {len(_cases.CASES)} cases, {len(entries)} arrays, "
+        f"{size / 1024:.1f} KiB, {dt:.2f} s (torch {torch.__version__})"
+    )
     return 0
 
 

@@ -4,9 +4,14 @@
 (with nnx-layers installed) every ``torch.nn`` layer under ``nnx.nn``.
 """
 
+from nnx import autograd, cuda, nn
 from nnx._C import _C
+from nnx._C._C import _promote_types as promote_types
 from nnx._C._C import (
     bool_ as bool,
+)
+from nnx._C._C import (
+    dtype,  # noqa: F401  (the class, as torch.dtype)
     float16,
     float32,
     float64,
@@ -16,14 +21,10 @@ from nnx._C._C import (
     int32,
     int64,
     is_grad_enabled,
+    result_type,
     set_default_dtype,
     uint8,
 )
-from nnx._C._C import dtype  # noqa: F401  (the class, as torch.dtype)
-from nnx._C._C import _promote_types as promote_types
-from nnx._C._C import result_type
-from nnx._size_device import Size, device
-from nnx._tensor import Tensor
 from nnx._creation import (
     Generator,
     arange,
@@ -58,42 +59,127 @@ from nnx._creation import (
     zeros,
     zeros_like,
 )
+from nnx._ops.convert import clone
+from nnx._ops.indexing import gather, index_select, masked_fill, nonzero
+from nnx._ops.join import cat, concat, concatenate, dstack, hstack, row_stack, stack, vstack
+from nnx._ops.linalg import bmm, dot, matmul, mm, mv, outer
 from nnx._ops.pointwise import (
-    abs, acos, add, allclose, asin, atan, ceil, clamp, clamp_max, clamp_min, cos, cosh, div,
-    eq, equal, erf, exp, exp2, expm1, floor, floor_divide, fmod, frac, ge, gt, isclose,
-    isfinite, isinf, isnan, le, lerp, log, log1p, log2, log10, logical_and, logical_not,
-    logical_or, logical_xor, lt, maximum, minimum, mul, nan_to_num, ne, neg, pow, reciprocal,
-    relu, remainder, round, rsqrt, sigmoid, sign, sin, sinh, sqrt, square, sub, tan, tanh,
-    true_divide, trunc, where,
+    abs,
+    acos,
+    add,
+    allclose,
+    asin,
+    atan,
+    ceil,
+    clamp,
+    clamp_max,
+    clamp_min,
+    cos,
+    cosh,
+    div,
+    eq,
+    equal,
+    erf,
+    exp,
+    exp2,
+    expm1,
+    floor,
+    floor_divide,
+    fmod,
+    frac,
+    ge,
+    gt,
+    isclose,
+    isfinite,
+    isinf,
+    isnan,
+    le,
+    lerp,
+    log,
+    log1p,
+    log2,
+    log10,
+    logical_and,
+    logical_not,
+    logical_or,
+    logical_xor,
+    lt,
+    maximum,
+    minimum,
+    mul,
+    nan_to_num,
+    ne,
+    neg,
+    pow,
+    reciprocal,
+    relu,
+    remainder,
+    round,
+    rsqrt,
+    sigmoid,
+    sign,
+    sin,
+    sinh,
+    sqrt,
+    square,
+    sub,
+    tan,
+    tanh,
+    true_divide,
+    trunc,
+    where,
 )
 from nnx._ops.pointwise import clamp as clip
 from nnx._ops.pointwise import div as divide
-from nnx._ops.pointwise import mul as multiply
-from nnx._ops.pointwise import sub as subtract
 from nnx._ops.pointwise import ge as greater_equal
 from nnx._ops.pointwise import gt as greater
 from nnx._ops.pointwise import le as less_equal
 from nnx._ops.pointwise import lt as less
+from nnx._ops.pointwise import mul as multiply
 from nnx._ops.pointwise import ne as not_equal
+from nnx._ops.pointwise import sub as subtract
 from nnx._ops.reduction import (
-    all, amax, amin, any, argmax, argmin, cumsum, logsumexp, max, mean, min, norm, prod,
-    std, sum, var,
+    all,
+    amax,
+    amin,
+    any,
+    argmax,
+    argmin,
+    cumsum,
+    logsumexp,
+    max,
+    mean,
+    min,
+    norm,
+    prod,
+    return_types,
+    std,
+    sum,
+    var,
 )
 from nnx._ops.shape import (
-    chunk, flatten, flip, movedim, narrow, permute, reshape, select, split, squeeze,
-    t, transpose, unbind, unflatten, unsqueeze,
+    chunk,
+    flatten,
+    flip,
+    moveaxis,
+    movedim,
+    narrow,
+    permute,
+    reshape,
+    select,
+    split,
+    squeeze,
+    t,
+    transpose,
+    unbind,
+    unflatten,
+    unsqueeze,
 )
-from nnx._ops.shape import moveaxis
-from nnx._ops.shape import transpose as swapdims
 from nnx._ops.shape import transpose as swapaxes
-from nnx._ops.reduction import return_types
-from nnx._ops.join import cat, concat, concatenate, dstack, hstack, row_stack, stack, vstack
-from nnx._ops.indexing import gather, index_select, masked_fill, nonzero
-from nnx._ops.linalg import bmm, dot, matmul, mm, mv, outer
-from nnx._ops.convert import clone
-from nnx import autograd, cuda
+from nnx._ops.shape import transpose as swapdims
+from nnx._size_device import Size, device
+from nnx._tensor import Tensor
 from nnx.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
-from nnx import nn
 
 half = float16
 float = float32
@@ -117,7 +203,9 @@ def is_floating_point(input):
     return input.is_floating_point()
 
 
-def set_printoptions(precision=None, threshold=None, edgeitems=None, linewidth=None,
-                     profile=None, sci_mode=None):
+def set_printoptions(
+    precision=None, threshold=None, edgeitems=None, linewidth=None, profile=None, sci_mode=None
+):
     from nnx import _tensor_str
+
     _tensor_str.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)

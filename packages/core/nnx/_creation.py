@@ -11,11 +11,14 @@ from nnx._size_device import device as _device
 TensorBase = _C.TensorBase
 wrap = _C.wrap
 
-_NUMPY_TYPES_MESSAGE = ("can't convert np.ndarray of type {}. The only supported types are: "
-                        "float64, float32, float16, int64, int32, int16, int8, uint8, and bool.")
+_NUMPY_TYPES_MESSAGE = (
+    "can't convert np.ndarray of type {}. The only supported types are: "
+    "float64, float32, float16, int64, int32, int16, int8, uint8, and bool."
+)
 
 
 # -- random generator --------------------------------------------------------------------
+
 
 class Generator:
     """A random number generator (torch.Generator) over NumPy's PCG64."""
@@ -80,6 +83,7 @@ def set_rng_state(state):
 
 # -- sizes and dtypes --------------------------------------------------------------------
 
+
 def _parse_size(size):
     """``(2, 3)``, ``((2, 3),)``, ``([2, 3],)`` or ``(Size,)`` -> a tuple of ints."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
@@ -89,8 +93,9 @@ def _parse_size(size):
         if isinstance(s, TensorBase):
             s = s.__index__()
         if isinstance(s, bool) or not isinstance(s, numbers.Integral):
-            raise TypeError(f"size must be a tuple of ints, but got an element of type "
-                            f"{type(s).__name__}")
+            raise TypeError(
+                f"size must be a tuple of ints, but got an element of type {type(s).__name__}"
+            )
         dims.append(int(s))
     for s in dims:
         if s < 0:
@@ -157,10 +162,14 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
     if device is not None:
         _check_cpu(device)
     if isinstance(data, TensorBase):
-        warnings.warn("To copy construct from a tensor, it is recommended to use "
-                      "sourceTensor.detach().clone() or "
-                      "sourceTensor.detach().clone().requires_grad_(True), rather than "
-                      "nnx.tensor(sourceTensor).", UserWarning, stacklevel=2)
+        warnings.warn(
+            "To copy construct from a tensor, it is recommended to use "
+            "sourceTensor.detach().clone() or "
+            "sourceTensor.detach().clone().requires_grad_(True), rather than "
+            "nnx.tensor(sourceTensor).",
+            UserWarning,
+            stacklevel=2,
+        )
     arr = _infer_array(data)
     if dtype is not None:
         arr = arr.astype(_C.to_dtype(dtype).np_dtype)
@@ -171,7 +180,9 @@ def as_tensor(data, dtype=None, device=None):
     """``data`` as a tensor, sharing memory when it already is one (or a matching ndarray)."""
     if isinstance(data, TensorBase):
         return data if dtype is None else data.to(dtype)
-    if isinstance(data, np.ndarray) and (dtype is None or _C.to_dtype(dtype).np_dtype == data.dtype):
+    if isinstance(data, np.ndarray) and (
+        dtype is None or _C.to_dtype(dtype).np_dtype == data.dtype
+    ):
         return from_numpy(data)
     return tensor(data, dtype=dtype)
 
@@ -183,8 +194,10 @@ def from_numpy(ndarray):
     if ndarray.dtype not in [d.np_dtype for d in _C.ALL_DTYPES]:
         raise TypeError(_NUMPY_TYPES_MESSAGE.format("numpy." + ndarray.dtype.name))
     if not ndarray.dtype.isnative:
-        raise ValueError("given numpy array has byte order different from the native byte order. "
-                         "Conversion between byte orders is currently not supported.")
+        raise ValueError(
+            "given numpy array has byte order different from the native byte order. "
+            "Conversion between byte orders is currently not supported."
+        )
     return wrap(ndarray)
 
 
@@ -192,10 +205,12 @@ def _check_cpu(dev):
     dev = _device(dev)
     if dev.type != "cpu":
         from nnx._ops.convert import cuda
+
         cuda(None)
 
 
 # -- filled tensors ----------------------------------------------------------------------
+
 
 def zeros(*size, out=None, dtype=None, device=None, requires_grad=False):
     return _finish(np.zeros(_parse_size(size), _float_dtype(dtype).np_dtype), requires_grad)
@@ -218,8 +233,9 @@ def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=F
             dtype = "int64"
         else:
             dtype = _C.get_default_dtype()
-    return _finish(np.full(_parse_size((size,)), fill_value, _C.to_dtype(dtype).np_dtype),
-                   requires_grad)
+    return _finish(
+        np.full(_parse_size((size,)), fill_value, _C.to_dtype(dtype).np_dtype), requires_grad
+    )
 
 
 def _like(input, dtype):
@@ -238,10 +254,12 @@ def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
-def full_like(input, fill_value, *, dtype=None, device=None, requires_grad=False,
-              memory_format=None):
-    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype).np_dtype),
-                   requires_grad)
+def full_like(
+    input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None
+):
+    return _finish(
+        np.full(input._data.shape, fill_value, _like(input, dtype).np_dtype), requires_grad
+    )
 
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad=False):
@@ -259,8 +277,11 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None, requ
         dtype = _C.get_default_dtype() if is_float else _C.int64
     d = _C.to_dtype(dtype)
     count = int(np.ceil((end - start) / step))
-    arr = (start + step * np.arange(count, dtype=np.float64)) if d.is_floating_point or any(
-        isinstance(v, float) for v in values) else start + step * np.arange(count, dtype=np.int64)
+    arr = (
+        (start + step * np.arange(count, dtype=np.float64))
+        if d.is_floating_point or any(isinstance(v, float) for v in values)
+        else start + step * np.arange(count, dtype=np.int64)
+    )
     return _finish(arr.astype(d.np_dtype), requires_grad)
 
 
@@ -277,11 +298,13 @@ def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_
 
 
 def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
-    return _finish(np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype),
-                   requires_grad)
+    return _finish(
+        np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype), requires_grad
+    )
 
 
 # -- random tensors ----------------------------------------------------------------------
+
 
 def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
     d = _float_dtype(dtype)
@@ -295,8 +318,17 @@ def randn(*size, generator=None, out=None, dtype=None, device=None, requires_gra
     return _finish(arr, requires_grad)
 
 
-def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None, device=None,
-            requires_grad=False):
+def randint(
+    low=0,
+    high=None,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+):
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
     if size is None:
         if high is None:
@@ -305,7 +337,9 @@ def randint(low=0, high=None, size=None, *, generator=None, out=None, dtype=None
     if high is None:
         raise TypeError("randint() missing required argument 'high'")
     if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise RuntimeError(
+            f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}"
+        )
     d = _C.int64 if dtype is None else _C.to_dtype(dtype)
     arr = _generator(generator).integers(low, high, size=_parse_size((size,)))
     return _finish(arr.astype(d.np_dtype), requires_grad)
@@ -319,8 +353,9 @@ def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_fo
     return randn(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
-def randint_like(input, low=0, high=None, *, dtype=None, device=None, requires_grad=False,
-                 memory_format=None):
+def randint_like(
+    input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None
+):
     if high is None:
         low, high = 0, low
     return randint(low, high, input._data.shape, dtype=_like(input, dtype))
@@ -331,13 +366,26 @@ def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_g
     return _finish(_generator(generator).permutation(int(n)).astype(d.np_dtype), requires_grad)
 
 
-def normal(mean=0.0, std=1.0, size=None, *, generator=None, out=None, dtype=None, device=None,
-           requires_grad=False):
+def normal(
+    mean=0.0,
+    std=1.0,
+    size=None,
+    *,
+    generator=None,
+    out=None,
+    dtype=None,
+    device=None,
+    requires_grad=False,
+):
     """Samples of N(mean, std); ``mean``/``std`` may be tensors (then the shape is theirs)."""
     m = mean._data if isinstance(mean, TensorBase) else mean
     s = std._data if isinstance(std, TensorBase) else std
-    shape = _parse_size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
-    d = _float_dtype(dtype if dtype is not None else (mean.dtype if isinstance(mean, TensorBase) else None))
+    shape = (
+        _parse_size((size,)) if size is not None else np.broadcast_shapes(np.shape(m), np.shape(s))
+    )
+    d = _float_dtype(
+        dtype if dtype is not None else (mean.dtype if isinstance(mean, TensorBase) else None)
+    )
     arr = _generator(generator).normal(m, s, size=shape).astype(d.np_dtype)
     return _finish(arr, requires_grad)
 
@@ -361,26 +409,32 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
 
 # -- legacy constructor and pickling -----------------------------------------------------
 
+
 def legacy_tensor(cls, *args, **kwargs):
     """``Tensor()``, ``Tensor(2, 3)`` (zeros), ``Tensor([1, 2])`` / ``Tensor(ndarray)`` (data)."""
     device = kwargs.pop("device", None)
     if device is not None:
         _check_cpu(device)
     if kwargs:
-        raise TypeError(f"new() received an invalid combination of arguments - got unexpected "
-                        f"keyword argument '{next(iter(kwargs))}'")
+        raise TypeError(
+            f"new() received an invalid combination of arguments - got unexpected "
+            f"keyword argument '{next(iter(kwargs))}'"
+        )
     dtype = _C.get_default_dtype().np_dtype
     if not args:
         arr = np.zeros((0,), dtype)
     elif all(isinstance(a, numbers.Integral) and not isinstance(a, bool) for a in args) or (
-            len(args) == 1 and type(args[0]).__name__ == "Size"):
+        len(args) == 1 and type(args[0]).__name__ == "Size"
+    ):
         arr = np.zeros(_parse_size(args), dtype)
     elif len(args) == 1:
         src = args[0]
         if isinstance(src, TensorBase):
             arr = src._data
         else:
-            arr = np.array(_unwrap_nested(src) if isinstance(src, (list, tuple)) else src, dtype=dtype)
+            arr = np.array(
+                _unwrap_nested(src) if isinstance(src, (list, tuple)) else src, dtype=dtype
+            )
     else:
         raise TypeError("new() received an invalid combination of arguments")
     t = TensorBase.__new__(cls)

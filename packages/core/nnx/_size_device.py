@@ -39,12 +39,15 @@ class device:
             type_, _, idx = text.partition(":")
             if idx:
                 if index is not None:
-                    raise RuntimeError(f"type (string) must not include an index because index was "
-                                       f"passed explicitly: {text}")
+                    raise RuntimeError(
+                        f"type (string) must not include an index because index was "
+                        f"passed explicitly: {text}"
+                    )
                 index = int(idx)
             if type_ not in ("cpu", "cuda", "meta"):
                 raise RuntimeError(
-                    f"Expected one of cpu, cuda, meta device type at start of device string: {text}")
+                    f"Expected one of cpu, cuda, meta device type at start of device string: {text}"
+                )
         object.__setattr__(self, "type", type_)
         object.__setattr__(self, "index", index)
 

@@ -8,7 +8,7 @@ is one function, usable as ``nnx.sum(x)`` and as the method ``x.sum()``).
 import numpy as np
 
 from nnx._C import _C
-from nnx._ops import convert, indexing, inplace, join, linalg, pointwise, reduction, shape
+from nnx._ops import convert, indexing, inplace, linalg, pointwise, reduction, shape
 from nnx._size_device import CPU, Size
 
 
@@ -20,17 +20,21 @@ class Tensor(_C.TensorBase):
     def __new__(cls, *args, **kwargs):
         """Legacy constructor: ``Tensor(2, 3)`` (uninitialised float), ``Tensor([1, 2])``."""
         from nnx import _creation
+
         return _creation.legacy_tensor(cls, *args, **kwargs)
 
     # -- printing, conversion -------------------------------------------------------
     def __repr__(self, *, tensor_contents=None):
         from nnx import _tensor_str
+
         grad_fn = self._grad_fn
         return _tensor_str.format_tensor(
-            self._data, dtype_name=self.dtype.name,
+            self._data,
+            dtype_name=self.dtype.name,
             default_dtype_names=(_C.get_default_dtype().name, "int64", "bool"),
             requires_grad=self._requires_grad,
-            grad_fn_name=None if grad_fn is None else grad_fn.name())
+            grad_fn_name=None if grad_fn is None else grad_fn.name(),
+        )
 
     def __format__(self, spec):
         if self._data.ndim == 0:
@@ -44,8 +48,10 @@ class Tensor(_C.TensorBase):
     def numpy(self, *, force=False):
         """The data as an ndarray sharing memory (torch.Tensor.numpy)."""
         if self._requires_grad and not force:
-            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
-                               "Use tensor.detach().numpy() instead.")
+            raise RuntimeError(
+                "Can't call numpy() on Tensor that requires grad. "
+                "Use tensor.detach().numpy() instead."
+            )
         return self._data
 
     def tolist(self):
@@ -58,15 +64,18 @@ class Tensor(_C.TensorBase):
 
     def __reduce_ex__(self, protocol):
         from nnx import _creation
+
         return (_creation._rebuild, (np.array(self._data), self._requires_grad))
 
     def __deepcopy__(self, memo):
         if not self.is_leaf:
-            raise RuntimeError("Only Tensors created explicitly by the user (graph leaves) "
-                               "support the deepcopy protocol at the moment.  If you were "
-                               "attempting to deepcopy a module, this may be because of a "
-                               "torch.nn.utils.weight_norm usage, see "
-                               "https://github.com/pytorch/pytorch/pull/103001")
+            raise RuntimeError(
+                "Only Tensors created explicitly by the user (graph leaves) "
+                "support the deepcopy protocol at the moment.  If you were "
+                "attempting to deepcopy a module, this may be because of a "
+                "torch.nn.utils.weight_norm usage, see "
+                "https://github.com/pytorch/pytorch/pull/103001"
+            )
         if id(self) in memo:
             return memo[id(self)]
         new = type(self).__new__(type(self)) if type(self) is not Tensor else None
@@ -112,16 +121,23 @@ class Tensor(_C.TensorBase):
         base = self._data
         while isinstance(base.base, np.ndarray):
             base = base.base
-        return (self._data.__array_interface__["data"][0]
-                - base.__array_interface__["data"][0]) // self._data.itemsize
+        return (
+            self._data.__array_interface__["data"][0] - base.__array_interface__["data"][0]
+        ) // self._data.itemsize
 
     def data_ptr(self):
         return self._data.__array_interface__["data"][0]
 
     def is_contiguous(self, memory_format=None):
-        return self._data.ndim < 2 and all(
-            s == self._data.itemsize for s, n in zip(self._data.strides, self._data.shape) if n > 1
-        ) or self._data.flags.c_contiguous
+        return (
+            self._data.ndim < 2
+            and all(
+                s == self._data.itemsize
+                for s, n in zip(self._data.strides, self._data.shape)
+                if n > 1
+            )
+            or self._data.flags.c_contiguous
+        )
 
     def is_floating_point(self):
         return self.dtype.is_floating_point
@@ -144,14 +160,17 @@ class Tensor(_C.TensorBase):
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None):
         """Accumulate d(self)/d(leaves) into the leaves' ``.grad`` (torch.Tensor.backward)."""
         from nnx.autograd import backward
+
         backward(self, gradient, retain_graph, create_graph, inputs=inputs)
 
     def softmax(self, dim, dtype=None):
         from nnx.nn import functional as F
+
         return F.softmax(self, dim, dtype=dtype)
 
     def log_softmax(self, dim, dtype=None):
         from nnx.nn import functional as F
+
         return F.log_softmax(self, dim, dtype=dtype)
 
     @staticmethod

@@ -12,9 +12,15 @@ from nnx._size_device import device as _device
 TensorBase = _C.TensorBase
 
 _LEGACY_TYPES = {
-    "FloatTensor": "float32", "DoubleTensor": "float64", "HalfTensor": "float16",
-    "LongTensor": "int64", "IntTensor": "int32", "ShortTensor": "int16", "CharTensor": "int8",
-    "ByteTensor": "uint8", "BoolTensor": "bool",
+    "FloatTensor": "float32",
+    "DoubleTensor": "float64",
+    "HalfTensor": "float16",
+    "LongTensor": "int64",
+    "IntTensor": "int32",
+    "ShortTensor": "int16",
+    "CharTensor": "int8",
+    "ByteTensor": "uint8",
+    "BoolTensor": "bool",
 }
 
 
@@ -61,12 +67,16 @@ def to(self, *args, **kwargs):
     if args and isinstance(args[0], TensorBase):
         other = args.pop(0)
         dtype = other.dtype
-    elif args and isinstance(args[0], (str, _device, builtins.int)) and not isinstance(args[0], builtins.bool):
+    elif (
+        args
+        and isinstance(args[0], (str, _device, builtins.int))
+        and not isinstance(args[0], builtins.bool)
+    ):
         dev = args.pop(0)
     if args and not isinstance(args[0], builtins.bool):
         dtype = args.pop(0)
     if args:
-        args.pop(0)                               # non_blocking
+        args.pop(0)  # non_blocking
     if args:
         copy = args.pop(0)
     if dev is not None:
@@ -134,9 +144,12 @@ def cpu(self, memory_format=None):
 
 def cuda(self, device=None, non_blocking=False, memory_format=None):
     from nnx import cuda as _cuda
+
     if not _cuda.is_available():
-        raise RuntimeError("nnx has no CUDA backend available: nnx.cuda.is_available() is False "
-                           "(no GPU, or the optional 'gpu' extra with pycuda is not installed)")
+        raise RuntimeError(
+            "nnx has no CUDA backend available: nnx.cuda.is_available() is False "
+            "(no GPU, or the optional 'gpu' extra with pycuda is not installed)"
+        )
     raise RuntimeError("moving tensors to the GPU arrives with nnx's GPU backend")
 
 
@@ -149,11 +162,13 @@ def clone(input, *, memory_format=None):
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     from nnx._creation import tensor
+
     return tensor(data, dtype=self.dtype if dtype is None else dtype, requires_grad=requires_grad)
 
 
 def _new_filled(self, size, fill, dtype, requires_grad):
     from nnx._creation import _parse_size
+
     d = self.dtype if dtype is None else _C.to_dtype(dtype)
     out = wrap(np.full(_parse_size(size), fill, dtype=d.np_dtype))
     if requires_grad:

@@ -21,13 +21,25 @@ from nnx._ops.convert import _cast
 TensorBase = _C.TensorBase
 
 _LEAF_MESSAGE = "a leaf Variable that requires grad is being used in an in-place operation."
-_VIEW_OF_LEAF_MESSAGE = ("a view of a leaf Variable that requires grad is being used in an "
-                         "in-place operation.")
-_OVERLAP_MESSAGE = ("unsupported operation: more than one element of the written-to tensor refers "
-                    "to a single memory location. Please clone() the tensor before performing the "
-                    "operation.")
-_TORCH_TYPE_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                     "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+_VIEW_OF_LEAF_MESSAGE = (
+    "a view of a leaf Variable that requires grad is being used in an in-place operation."
+)
+_OVERLAP_MESSAGE = (
+    "unsupported operation: more than one element of the written-to tensor refers "
+    "to a single memory location. Please clone() the tensor before performing the "
+    "operation."
+)
+_TORCH_TYPE_NAMES = {
+    "float16": "Half",
+    "float32": "Float",
+    "float64": "Double",
+    "int64": "Long",
+    "int32": "Int",
+    "int16": "Short",
+    "int8": "Char",
+    "uint8": "Byte",
+    "bool": "Bool",
+}
 
 
 def _recorded(self):
@@ -48,10 +60,15 @@ def check_inplace(self):
 
 def _check_cast(src_dtype, dst_dtype):
     src, dst = _C.to_dtype(src_dtype), _C.to_dtype(dst_dtype)
-    if src.is_floating_point and not dst.is_floating_point or (
-            src.name != "bool" and dst.name == "bool"):
-        raise RuntimeError(f"result type {_TORCH_TYPE_NAMES[src.name]} can't be cast to the "
-                           f"desired output type {_TORCH_TYPE_NAMES[dst.name]}")
+    if (
+        src.is_floating_point
+        and not dst.is_floating_point
+        or (src.name != "bool" and dst.name == "bool")
+    ):
+        raise RuntimeError(
+            f"result type {_TORCH_TYPE_NAMES[src.name]} can't be cast to the "
+            f"desired output type {_TORCH_TYPE_NAMES[dst.name]}"
+        )
 
 
 def _write(self, values):
@@ -63,8 +80,10 @@ def _write(self, values):
         except ValueError:
             target = None
         if target != data.shape:
-            raise RuntimeError(f"output with shape {list(data.shape)} doesn't match the broadcast "
-                               f"shape {list(target) if target is not None else list(values.shape)}")
+            raise RuntimeError(
+                f"output with shape {list(data.shape)} doesn't match the broadcast "
+                f"shape {list(target) if target is not None else list(values.shape)}"
+            )
     try:
         np.copyto(data, values, casting="unsafe")
     except ValueError:
@@ -104,11 +123,14 @@ def commit(self, result):
 
 # -- writes through views ----------------------------------------------------------------
 
+
 def _view_positions(view, base):
     """Flat positions in ``base`` (C-contiguous) of each element of ``view``, shaped like it."""
     if not base.flags.c_contiguous:
-        raise RuntimeError("nnx supports in-place writes with autograd through views of "
-                           "contiguous tensors only; call .contiguous() or .clone() first")
+        raise RuntimeError(
+            "nnx supports in-place writes with autograd through views of "
+            "contiguous tensors only; call .contiguous() or .clone() first"
+        )
     item = base.itemsize
     offset = (view.__array_interface__["data"][0] - base.__array_interface__["data"][0]) // item
     positions = np.arange(base.size).reshape(-1)[offset:]
@@ -168,6 +190,7 @@ def commit_view_write(self, values):
 
 # -- the in-place ops --------------------------------------------------------------------
 
+
 def _arith_inplace(name, fast):
     def op(self, other, *, alpha=1, **kwargs):
         check_inplace(self)
@@ -183,14 +206,17 @@ def _arith_inplace(name, fast):
                 raise
             except ValueError:
                 if isinstance(other, TensorBase):
-                    raise RuntimeError(f"output with shape {list(self._data.shape)} doesn't match "
-                                       f"the broadcast shape "
-                                       f"{list(np.broadcast_shapes(self._data.shape, other._data.shape))}") from None
+                    raise RuntimeError(
+                        f"output with shape {list(self._data.shape)} doesn't match "
+                        f"the broadcast shape "
+                        f"{list(np.broadcast_shapes(self._data.shape, other._data.shape))}"
+                    ) from None
                 raise RuntimeError(_OVERLAP_MESSAGE) from None
             self._vc.version += 1
             return self
         operand = snapshot(self) if needs_grad(self, other) else self
         return commit(self, getattr(pointwise, name)(operand, other, **kwargs))
+
     op.__name__ = op.__qualname__ = name + "_"
     op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
     return op
@@ -216,6 +242,7 @@ def _unary_inplace(name):
     def op(self):
         check_inplace(self)
         return commit(self, getattr(pointwise, name)(_recorded(self)))
+
     op.__name__ = op.__qualname__ = name + "_"
     op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
     return op
@@ -244,8 +271,10 @@ def fill_(self, value):
     check_inplace(self)
     if isinstance(value, TensorBase):
         if value._data.ndim != 0:
-            raise RuntimeError(f"fill_ only supports 0-dimension value tensor but got tensor with "
-                               f"{value._data.ndim} dimensions.")
+            raise RuntimeError(
+                f"fill_ only supports 0-dimension value tensor but got tensor with "
+                f"{value._data.ndim} dimensions."
+            )
         if needs_grad(value):
             return copy_(self, value)
         value = value.item()
@@ -270,7 +299,9 @@ def copy_(self, src, non_blocking=False):
     _write(self, src_data)
     if self._base is not None and (self._base._requires_grad or needs_grad(src)):
         values = src if src._data.shape == self._data.shape else src.expand(*self._data.shape)
-        _rebase_view(self, _cast(values, self.dtype) if src._data.dtype != self._data.dtype else values)
+        _rebase_view(
+            self, _cast(values, self.dtype) if src._data.dtype != self._data.dtype else values
+        )
         return self
     node = CopyBackwards()
     node.src_shape = src_data.shape
@@ -282,11 +313,13 @@ def copy_(self, src, non_blocking=False):
 def masked_fill_(self, mask, value):
     check_inplace(self)
     from nnx._ops.indexing import masked_fill
+
     return commit(self, masked_fill(_recorded(self), mask, value))
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
     from nnx._creation import _generator
+
     check_inplace(self)
     _write(self, _generator(generator).uniform(a, b, size=self._data.shape))
     return self
@@ -294,6 +327,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
     from nnx._creation import _generator
+
     check_inplace(self)
     _write(self, _generator(generator).normal(mean, std, size=self._data.shape))
     return self
@@ -301,6 +335,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 def bernoulli_(self, p=0.5, *, generator=None):
     from nnx._creation import _generator
+
     check_inplace(self)
     probs = p._data if isinstance(p, TensorBase) else p
     _write(self, _generator(generator).random(self._data.shape) < probs)

@@ -34,11 +34,16 @@ def _float_input(x):
 
 # -- binary -------------------------------------------------------------------------
 
+
 def add(input, other, *, alpha=1, out=None):
     if alpha != 1:
         other = other * alpha
     if not isinstance(input, TensorBase):
-        return _as_tensor(other) + input if isinstance(other, TensorBase) else _as_tensor(input) + other
+        return (
+            _as_tensor(other) + input
+            if isinstance(other, TensorBase)
+            else _as_tensor(input) + other
+        )
     return input + other
 
 
@@ -61,12 +66,19 @@ def div(input, other, *, rounding_mode=None, out=None):
     if rounding_mode == "floor":
         return floor_divide(input, other)
     if rounding_mode == "trunc":
-        quotient = binary_op("div", input.detach(), other.detach() if isinstance(other, TensorBase) else other)
+        quotient = binary_op(
+            "div", input.detach(), other.detach() if isinstance(other, TensorBase) else other
+        )
         result = trunc(quotient)
-        if input.dtype.is_floating_point or (isinstance(other, TensorBase) and other.dtype.is_floating_point):
+        if input.dtype.is_floating_point or (
+            isinstance(other, TensorBase) and other.dtype.is_floating_point
+        ):
             return result
         return result.to(_C.result_type(input, other))
-    raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' but found '{rounding_mode}'")
+    raise RuntimeError(
+        "div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+        f"'{rounding_mode}'"
+    )
 
 
 def true_divide(input, other):
@@ -88,7 +100,9 @@ def fmod(input, other):
     b = other._data if isinstance(other, TensorBase) else other
     with np.errstate(divide="ignore", invalid="ignore"):
         res = np.fmod(a, b)
-    return wrap(np.asarray(res).astype(a.dtype, copy=False) if a.dtype.kind == "f" else np.asarray(res))
+    return wrap(
+        np.asarray(res).astype(a.dtype, copy=False) if a.dtype.kind == "f" else np.asarray(res)
+    )
 
 
 def pow(input, exponent):
@@ -128,7 +142,9 @@ def equal(input, other):
 
 def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     other = other._data if isinstance(other, TensorBase) else other
-    return wrap(np.asarray(np.isclose(input._data, other, rtol=rtol, atol=atol, equal_nan=equal_nan)))
+    return wrap(
+        np.asarray(np.isclose(input._data, other, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    )
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
@@ -178,6 +194,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
 
 # -- unary: the engine's Cython ops ------------------------------------------------------
 
+
 def exp(input):
     return unary_op("exp", input)
 
@@ -226,6 +243,7 @@ def relu(input):
 # name: (grad_fn name, forward(x), derivative(x, out) or None for piecewise-constant ops,
 #        integer inputs promote to float)
 
+
 def _deriv_erf(x, out):
     return 2.0 / np.sqrt(np.pi) * G.math("exp", -(x * x))
 
@@ -239,10 +257,24 @@ _UNARY_TABLE = {
     "reciprocal": ("ReciprocalBackward0", np.reciprocal, lambda x, out: -(out * out), True),
     "square": ("PowBackward0", np.square, lambda x, out: 2 * x, False),
     "tan": ("TanBackward0", np.tan, lambda x, out: 1 + out * out, True),
-    "asin": ("AsinBackward0", np.arcsin, lambda x, out: G.math("rsqrt", G.const(1.0, x) - x * x)
-             if G.is_tensor(x) else 1 / np.sqrt(1 - x * x), True),
-    "acos": ("AcosBackward0", np.arccos, lambda x, out: -(G.math("rsqrt", G.const(1.0, x) - x * x))
-             if G.is_tensor(x) else -1 / np.sqrt(1 - x * x), True),
+    "asin": (
+        "AsinBackward0",
+        np.arcsin,
+        lambda x, out: (
+            G.math("rsqrt", G.const(1.0, x) - x * x) if G.is_tensor(x) else 1 / np.sqrt(1 - x * x)
+        ),
+        True,
+    ),
+    "acos": (
+        "AcosBackward0",
+        np.arccos,
+        lambda x, out: (
+            -(G.math("rsqrt", G.const(1.0, x) - x * x))
+            if G.is_tensor(x)
+            else -1 / np.sqrt(1 - x * x)
+        ),
+        True,
+    ),
     "atan": ("AtanBackward0", np.arctan, lambda x, out: 1 / (1 + x * x), True),
     "sinh": ("SinhBackward0", np.sinh, lambda x, out: G.math("cosh", x), True),
     "cosh": ("CoshBackward0", np.cosh, lambda x, out: G.math("sinh", x), True),
@@ -260,7 +292,7 @@ class _TableUnaryBackward(Node):
     derivative = None
 
     def backward(self, grad):
-        if self.derivative is None:              # piecewise constant: zero gradient
+        if self.derivative is None:  # piecewise constant: zero gradient
             return (grad * 0,)
         if self.derivative == "identity":
             return (grad,)
@@ -270,9 +302,14 @@ class _TableUnaryBackward(Node):
 
 def _make_unary(name):
     node_name, forward, derivative, promote = _UNARY_TABLE[name]
-    node_type = type(node_name, (_TableUnaryBackward,),
-                     {"derivative": staticmethod(derivative) if callable(derivative) else derivative,
-                      "__module__": __name__})
+    node_type = type(
+        node_name,
+        (_TableUnaryBackward,),
+        {
+            "derivative": staticmethod(derivative) if callable(derivative) else derivative,
+            "__module__": __name__,
+        },
+    )
 
     def op(input):
         x = input._data
@@ -319,6 +356,7 @@ frac = _make_unary("frac")
 
 # -- clamp, where, maximum / minimum, lerp ---------------------------------------------
 
+
 class ClampBackward1(Node):
     def backward(self, grad):
         (x,) = self.saved_tensors
@@ -344,7 +382,11 @@ class ClampBackward0(Node):
         if hi is not None:
             above = x > hi
             if lo is not None:
-                above = above & ~(x < lo) if not G.is_tensor(above) else above.logical_and((x < lo).logical_not())
+                above = (
+                    above & ~(x < lo)
+                    if not G.is_tensor(above)
+                    else above.logical_and((x < lo).logical_not())
+                )
             grads[2] = G.sum_to(G.where(above, grad, 0.0), self.shapes[2]) if self.need[2] else None
             not_above = ~above if not G.is_tensor(above) else above.logical_not()
             inside = not_above if inside is True else inside & not_above
@@ -362,9 +404,17 @@ def clamp(input, min=None, max=None):
         x = _float_input(x)
     res = x
     if min is not None:
-        res = np.maximum(res, np.asarray(min, dtype=x.dtype)) if not np.isnan(min) else np.full_like(x, np.nan)
+        res = (
+            np.maximum(res, np.asarray(min, dtype=x.dtype))
+            if not np.isnan(min)
+            else np.full_like(x, np.nan)
+        )
     if max is not None:
-        res = np.minimum(res, np.asarray(max, dtype=x.dtype)) if not np.isnan(max) else np.full_like(x, np.nan)
+        res = (
+            np.minimum(res, np.asarray(max, dtype=x.dtype))
+            if not np.isnan(max)
+            else np.full_like(x, np.nan)
+        )
     out = wrap(np.array(res, dtype=x.dtype, copy=res is x))
     if needs_grad(input):
         node = ClampBackward1()
@@ -385,10 +435,16 @@ def _clamp_tensor(input, lo, hi):
     out = wrap(np.asarray(res).astype(input._data.dtype, copy=False))
     if needs_grad(input, lo_t, hi_t):
         node = ClampBackward0()
-        node.shapes = (input._data.shape, None if lo_t is None else lo_t._data.shape,
-                       None if hi_t is None else hi_t._data.shape)
-        node.need = (input._requires_grad, lo_t is not None and lo_t._requires_grad,
-                     hi_t is not None and hi_t._requires_grad)
+        node.shapes = (
+            input._data.shape,
+            None if lo_t is None else lo_t._data.shape,
+            None if hi_t is None else hi_t._data.shape,
+        )
+        node.need = (
+            input._requires_grad,
+            lo_t is not None and lo_t._requires_grad,
+            hi_t is not None and hi_t._requires_grad,
+        )
         attach(node, (input, lo_t, hi_t), out)
         node.save_for_backward(input, lo_t, hi_t)
     return out
@@ -415,17 +471,22 @@ def where(condition, input=None, other=None):
     """``where(cond, x, y)``: x where cond else y; ``where(cond)``: nonzero(as_tuple=True)."""
     if input is None and other is None:
         from nnx._ops.indexing import nonzero
+
         return nonzero(condition, as_tuple=True)
     cond = _as_tensor(condition)
     if cond._data.dtype != np.bool_:
-        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {cond.dtype.name.capitalize()}")
+        raise RuntimeError(
+            f"where expected condition to be a boolean tensor, but got a tensor "
+            f"with dtype {cond.dtype.name.capitalize()}"
+        )
     a, b = _promote_pair(input, other)
     try:
         res = np.where(cond._data, a._data, b._data)
     except ValueError:
-        raise RuntimeError(f"The size of tensor a ({a._data.shape}) must match the size of "
-                           f"tensor b ({b._data.shape})") from None
+        raise RuntimeError(
+            f"The size of tensor a ({a._data.shape}) must match the size of "
+            f"tensor b ({b._data.shape})"
+        ) from None
     out = wrap(np.asarray(res))
     if needs_grad(a, b):
         node = WhereBackward0()
@@ -460,9 +521,17 @@ class _MaxMinBackward(Node):
         pick_a = (a > b) if self.is_max else (a < b)
         tie = a == b
         half = grad * 0.5
-        ga = G.sum_to(G.where(pick_a, grad, 0.0) + G.where(tie, half, 0.0), self.shapes[0]) if self.need[0] else None
+        ga = (
+            G.sum_to(G.where(pick_a, grad, 0.0) + G.where(tie, half, 0.0), self.shapes[0])
+            if self.need[0]
+            else None
+        )
         gb_mask = (b > a) if self.is_max else (b < a)
-        gb = G.sum_to(G.where(gb_mask, grad, 0.0) + G.where(tie, half, 0.0), self.shapes[1]) if self.need[1] else None
+        gb = (
+            G.sum_to(G.where(gb_mask, grad, 0.0) + G.where(tie, half, 0.0), self.shapes[1])
+            if self.need[1]
+            else None
+        )
         return (ga, gb)
 
 

@@ -29,8 +29,10 @@ class FunctionCtx(Node):
     def save_for_backward(self, *tensors):
         for t in tensors:
             if t is not None and not isinstance(t, TensorBase):
-                raise TypeError("save_for_backward can only save variables, but argument "
-                                f"{tensors.index(t)} is of type {type(t).__name__}")
+                raise TypeError(
+                    "save_for_backward can only save variables, but argument "
+                    f"{tensors.index(t)} is of type {type(t).__name__}"
+                )
         self._to_save = tensors
 
     @property
@@ -56,13 +58,17 @@ class FunctionCtx(Node):
         if len(result) > expected and all(r is None for r in result[expected:]):
             result = result[:expected]
         if len(result) != expected:
-            raise RuntimeError(f"function {self.name()} returned an incorrect number of gradients "
-                               f"(expected {expected}, got {len(result)})")
+            raise RuntimeError(
+                f"function {self.name()} returned an incorrect number of gradients "
+                f"(expected {expected}, got {len(result)})"
+            )
         for i, (g, shape) in enumerate(zip(result, self._input_shapes)):
             if g is not None and shape is not None and tuple(np.shape(_data(g))) != shape:
-                raise RuntimeError(f"Function {self.name()} returned an invalid gradient at index "
-                                   f"{i} - got {list(np.shape(_data(g)))} but expected shape "
-                                   f"compatible with {list(shape)}")
+                raise RuntimeError(
+                    f"Function {self.name()} returned an invalid gradient at index "
+                    f"{i} - got {list(np.shape(_data(g)))} but expected shape "
+                    f"compatible with {list(shape)}"
+                )
         return result
 
 
@@ -100,8 +106,9 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def forward(ctx, *args, **kwargs):
-        raise NotImplementedError("You must implement the forward function for custom "
-                                  "autograd.Function.")
+        raise NotImplementedError(
+            "You must implement the forward function for custom autograd.Function."
+        )
 
     @staticmethod
     def setup_context(ctx, inputs, output):
@@ -109,8 +116,10 @@ class Function(metaclass=_FunctionMeta):
 
     @staticmethod
     def backward(ctx, *grad_outputs):
-        raise NotImplementedError("You must implement either the backward or vjp method for your "
-                                  "custom autograd.Function to use it with backward mode AD.")
+        raise NotImplementedError(
+            "You must implement either the backward or vjp method for your "
+            "custom autograd.Function to use it with backward mode AD."
+        )
 
     vjp = backward
 
@@ -146,14 +155,15 @@ def _connect(ctx, args, out_list):
             graph_outputs.append(None)
             continue
         if id(out) in input_ids and id(out) not in ctx._dirty:
-            out = make_view(out._data, out)          # returning an input: a fresh alias
+            out = make_view(out._data, out)  # returning an input: a fresh alias
             out_list[i] = out
         if id(out) in ctx._non_differentiable or not out.dtype.is_floating_point:
             graph_outputs.append(None)
         else:
             graph_outputs.append(out)
-    ctx._input_shapes = tuple(tuple(a._data.shape) if isinstance(a, TensorBase) else None
-                              for a in args)
+    ctx._input_shapes = tuple(
+        tuple(a._data.shape) if isinstance(a, TensorBase) else None for a in args
+    )
     inputs = [a if isinstance(a, TensorBase) else None for a in args]
     if any(o is not None for o in graph_outputs):
         for o in graph_outputs:
@@ -167,10 +177,12 @@ def _connect(ctx, args, out_list):
 
 def once_differentiable(fn):
     """Mark a backward as not itself differentiable: it runs without recording."""
+
     @functools.wraps(fn)
     def wrapper(ctx, *args):
         with no_grad():
             return fn(ctx, *args)
+
     return wrapper
 
 

@@ -20,24 +20,29 @@ def _root_grads(outputs, grad_outputs, create_graph, caller):
     if len(grad_outputs) == 0:
         grad_outputs = (None,) * len(outputs)
     if len(grad_outputs) != len(outputs):
-        raise RuntimeError(f"Mismatch in number of outputs ({len(outputs)}) and "
-                           f"grad_outputs ({len(grad_outputs)})")
+        raise RuntimeError(
+            f"Mismatch in number of outputs ({len(outputs)}) and grad_outputs ({len(grad_outputs)})"
+        )
     seeds = []
     for out, g in zip(outputs, grad_outputs):
         if g is None:
             if out._data.size != 1:
                 raise RuntimeError("grad can be implicitly created only for scalar outputs")
             if not out.dtype.is_floating_point:
-                raise RuntimeError(f"grad can be implicitly created only for real scalar outputs "
-                                   f"but got {out.dtype!r}")
+                raise RuntimeError(
+                    f"grad can be implicitly created only for real scalar outputs "
+                    f"but got {out.dtype!r}"
+                )
             seed = np.ones(out._data.shape, dtype=out._data.dtype)
             seeds.append(_C.wrap(seed) if create_graph else seed)
             continue
         if not isinstance(g, TensorBase):
             g = _C.wrap(np.asarray(g, dtype=out._data.dtype))
         if g._data.shape != out._data.shape:
-            raise RuntimeError(f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
-                               f"output[0] has a shape of {out.shape}.")
+            raise RuntimeError(
+                f"Mismatch in shape: grad_output[0] has a shape of {g.shape} and "
+                f"output[0] has a shape of {out.shape}."
+            )
         seeds.append(g if create_graph else g._data)
     return tuple(seeds)
 
@@ -47,14 +52,21 @@ def _roots(outputs):
     for out in outputs:
         edge = _C.grad_edge(out)
         if edge is None:
-            raise RuntimeError("element 0 of tensors does not require grad and does not have a "
-                               "grad_fn")
+            raise RuntimeError(
+                "element 0 of tensors does not require grad and does not have a grad_fn"
+            )
         roots.append(edge)
     return tuple(roots)
 
 
-def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
-             grad_variables=None, inputs=None):
+def backward(
+    tensors,
+    grad_tensors=None,
+    retain_graph=None,
+    create_graph=False,
+    grad_variables=None,
+    inputs=None,
+):
     """Accumulate gradients of ``tensors`` into the ``.grad`` of the graph's leaves."""
     outputs = _as_tuple(tensors)
     if grad_variables is not None:
@@ -66,8 +78,9 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False,
         inputs = _as_tuple(inputs)
         if len(inputs) == 0:
             raise RuntimeError("'inputs' argument to backward() cannot be empty.")
-        captured = _C.run_backward(_roots(outputs), grads, retain_graph, create_graph,
-                                   _input_edges(inputs), False)
+        captured = _C.run_backward(
+            _roots(outputs), grads, retain_graph, create_graph, _input_edges(inputs), False
+        )
         for t, g in zip(inputs, captured):
             if g is not None:
                 _accumulate_into(t, g)
@@ -96,32 +109,46 @@ def _input_edges(inputs):
     return tuple(edges)
 
 
-def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
-         only_inputs=True, allow_unused=None, is_grads_batched=False, materialize_grads=False):
+def grad(
+    outputs,
+    inputs,
+    grad_outputs=None,
+    retain_graph=None,
+    create_graph=False,
+    only_inputs=True,
+    allow_unused=None,
+    is_grads_batched=False,
+    materialize_grads=False,
+):
     """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``."""
     outputs = _as_tuple(outputs)
-    single_input = isinstance(inputs, TensorBase)
+    isinstance(inputs, TensorBase)
     inputs = _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
     if materialize_grads and allow_unused is False:
-        raise ValueError("Expected allow_unused to be True or not passed when materialize_grads=True, "
-                         "but got: allow_unused=False.")
+        raise ValueError(
+            "Expected allow_unused to be True or not passed when materialize_grads=True, "
+            "but got: allow_unused=False."
+        )
     grads = _root_grads(outputs, _as_tuple(grad_outputs), create_graph, "grad")
     if retain_graph is None:
         retain_graph = create_graph
-    captured = _C.run_backward(_roots(outputs), grads, retain_graph, create_graph,
-                               _input_edges(inputs), False)
+    captured = _C.run_backward(
+        _roots(outputs), grads, retain_graph, create_graph, _input_edges(inputs), False
+    )
     result = []
-    for i, (t, g) in enumerate(zip(inputs, captured)):
+    for _i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
                 result.append(_C.wrap(np.zeros_like(t._data)))
                 continue
             if not allow_unused:
-                raise RuntimeError("One of the differentiated Tensors appears to not have been used "
-                                   "in the graph. Set allow_unused=True if this is the desired "
-                                   "behavior.")
+                raise RuntimeError(
+                    "One of the differentiated Tensors appears to not have been used "
+                    "in the graph. Set allow_unused=True if this is the desired "
+                    "behavior."
+                )
             result.append(None)
         elif isinstance(g, TensorBase):
             result.append(g)

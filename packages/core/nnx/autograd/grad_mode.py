@@ -30,6 +30,7 @@ class _GradModeContext:
 
     def __call__(self, func):
         if inspect.isgeneratorfunction(func):
+
             @functools.wraps(func)
             def generator(*args, **kwargs):
                 gen = func(*args, **kwargs)
@@ -51,12 +52,14 @@ class _GradModeContext:
                                 response = gen.send(request)
                             except StopIteration as stop:
                                 return stop.value
+
             return generator
 
         @functools.wraps(func)
         def wrapper(*args, **kwargs):
             with self.clone():
                 return func(*args, **kwargs)
+
         return wrapper
 
 
@@ -71,7 +74,7 @@ class no_grad(_GradModeContext):
 
     def __new__(cls, orig_func=None):
         if orig_func is not None and callable(orig_func):
-            return cls()(orig_func)            # bare @no_grad
+            return cls()(orig_func)  # bare @no_grad
         return super().__new__(cls)
 
 

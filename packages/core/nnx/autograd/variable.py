@@ -16,6 +16,7 @@ class Variable(metaclass=_VariableMeta):
     def __new__(cls, data=None, requires_grad=False, volatile=False):
         if data is None:
             from nnx._creation import tensor
+
             data = tensor([])
         if not isinstance(data, _C.TensorBase):
             raise TypeError(f"Variable data has to be a tensor, but got {type(data).__name__}")
