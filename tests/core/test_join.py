@@ -1,30 +1,12 @@
 """cat / stack and friends: values, promotion, legacy empty inputs, gradients, messages."""
 
-import re
 
 import numpy as np
 import pytest
+from _helpers import leaf, out_of_range, raises, rand
 
 import nnx
 from nnx.autograd import gradcheck, gradgradcheck
-
-
-def leaf(values, dtype=nnx.float64):
-    return nnx.tensor(values, dtype=dtype, requires_grad=True)
-
-
-def rand(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def raises(exc, message):
-    return pytest.raises(exc, match=re.escape(message))
-
-
-def out_of_range(low, high, dim):
-    return raises(IndexError, "Dimension out of range (expected to be in range of "
-                              f"[{low}, {high}], but got {dim})")
-
 
 A23, B13, C22 = rand(2, 3, seed=1), rand(1, 3, seed=2), rand(2, 2, seed=3)
 

@@ -4,29 +4,10 @@ import re
 
 import numpy as np
 import pytest
+from _helpers import leaf, rand, second_order
 
 import nnx
-from nnx.autograd import gradcheck, gradgradcheck
-
-
-def rand(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def leaf(values, dtype=nnx.float64):
-    return nnx.tensor(values, dtype=dtype, requires_grad=True)
-
-
-def second_order(fn, inputs):
-    """gradgradcheck, after checking that the create_graph first derivatives carry a graph
-    (gradcheck skips outputs that do not require grad, so a detached one would pass)."""
-    out = fn(*inputs)
-    seed = nnx.ones(tuple(out.shape), dtype=out.dtype, requires_grad=True)
-    wrt = [t for t in inputs if t.requires_grad]
-    grads = nnx.autograd.grad(out, wrt, seed, create_graph=True, allow_unused=True)
-    assert all(g is not None and g.requires_grad for g in grads)
-    return gradgradcheck(fn, inputs)
-
+from nnx.autograd import gradcheck
 
 # (shape of a, shape of b, torch's grad_fn name for a @ b)
 MATMUL_SHAPES = [

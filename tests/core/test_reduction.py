@@ -1,33 +1,16 @@
 """Reductions and cumsum: values against NumPy, dtypes, dims, gradients, torch's messages."""
 
 import pickle
-import re
 
 import numpy as np
 import pytest
+from _helpers import leaf, out_of_range, raises, rand
 
 import nnx
 from nnx._ops.reduction import return_types
 from nnx.autograd import gradcheck, gradgradcheck
 
 X34 = np.arange(12.0).reshape(3, 4)
-
-
-def leaf(values, dtype=nnx.float64):
-    return nnx.tensor(values, dtype=dtype, requires_grad=True)
-
-
-def rand(*shape, seed=0):
-    return np.random.default_rng(seed).standard_normal(shape)
-
-
-def raises(exc, message):
-    return pytest.raises(exc, match=re.escape(message))
-
-
-def out_of_range(low, high, dim):
-    return raises(IndexError, "Dimension out of range (expected to be in range of "
-                              f"[{low}, {high}], but got {dim})")
 
 
 def close(t, expected, **kw):

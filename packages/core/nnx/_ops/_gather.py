@@ -5,9 +5,10 @@ index_select and gather are takes (see ``_take_put``) of an :class:`_Index` buil
 
 import numpy as np
 
-from nnx._C._C import Node, TensorBase, attach, needs_grad, wrap
+from nnx._C._C import Node, TensorBase, attach, broadcast_message, needs_grad, wrap
 from nnx._ops import _grad
 from nnx._ops._index_parse import _Index
+from nnx._ops._names import CPP_NAMES as _CPP_NAMES
 from nnx._ops._take_put import _take, _TakeBackward
 
 # -- index_select, gather ------------------------------------------------------------
@@ -83,9 +84,6 @@ def gather(input, dim, index, *, sparse_grad=False):
     return _take(input, _Index(basic, adv), GatherBackward0)
 
 
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-              "int64": "long int", "int32": "int", "int16": "short int",
-              "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
 
 
 class MaskedFillBackward0(Node):
@@ -113,17 +111,6 @@ def _where_mask(keep, g):
     return np.where(keep, g, np.zeros((), g.dtype))
 
 
-def _broadcast_message(sa, sb):
-    n = max(len(sa), len(sb))
-    for i in range(n - 1, -1, -1):
-        a = sa[i - n + len(sa)] if i - n + len(sa) >= 0 else 1
-        b = sb[i - n + len(sb)] if i - n + len(sb) >= 0 else 1
-        if a != b and a != 1 and b != 1:
-            return (f"The size of tensor a ({a}) must match the size of tensor b ({b}) at "
-                    f"non-singleton dimension {i}")
-    return f"shapes {list(sa)} and {list(sb)} cannot be broadcast"
-
-
 def masked_fill(input, mask, value):
     """``input`` with ``value`` where ``mask`` (bool, broadcastable) is True."""
     m = mask._data if isinstance(mask, TensorBase) else np.asarray(mask)
@@ -143,7 +130,7 @@ def masked_fill(input, mask, value):
     try:
         out = np.where(m, fill, x)
     except ValueError:
-        raise RuntimeError(_broadcast_message(m.shape, x.shape)) from None
+        raise RuntimeError(broadcast_message(m.shape, x.shape)) from None
     out = wrap(out)
     if needs_grad(input, vt):
         node = MaskedFillBackward1() if vt is not None else MaskedFillBackward0()

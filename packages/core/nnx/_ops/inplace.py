@@ -16,6 +16,7 @@ from nnx._C import _C
 from nnx._C._C import Node, attach, needs_grad, snapshot, wrap
 from nnx._ops import _grad as G
 from nnx._ops import pointwise
+from nnx._ops._names import SCALAR_NAMES
 from nnx._ops.convert import _cast
 
 TensorBase = _C.TensorBase
@@ -29,17 +30,6 @@ _OVERLAP_MESSAGE = (
     "to a single memory location. Please clone() the tensor before performing the "
     "operation."
 )
-_TORCH_TYPE_NAMES = {
-    "float16": "Half",
-    "float32": "Float",
-    "float64": "Double",
-    "int64": "Long",
-    "int32": "Int",
-    "int16": "Short",
-    "int8": "Char",
-    "uint8": "Byte",
-    "bool": "Bool",
-}
 
 
 def _recorded(self):
@@ -66,8 +56,8 @@ def _check_cast(src_dtype, dst_dtype):
         or (src.name != "bool" and dst.name == "bool")
     ):
         raise RuntimeError(
-            f"result type {_TORCH_TYPE_NAMES[src.name]} can't be cast to the "
-            f"desired output type {_TORCH_TYPE_NAMES[dst.name]}"
+            f"result type {SCALAR_NAMES[src.name]} can't be cast to the "
+            f"desired output type {SCALAR_NAMES[dst.name]}"
         )
 
 

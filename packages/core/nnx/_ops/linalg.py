@@ -14,15 +14,10 @@ of the ATen kernel torch would route the call to (dot, mv, mm or bmm).
 
 import numpy as np
 
-from nnx._C._C import Node, TensorBase, attach, needs_grad, wrap
+from nnx._C._C import Node, TensorBase, attach, broadcast_message, needs_grad, wrap
 from nnx._ops import _grad
-
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool"}
-_CPP_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half",
-              "int64": "long int", "int32": "int", "int16": "short int",
-              "int8": "signed char", "uint8": "unsigned char", "bool": "bool"}
+from nnx._ops._names import CPP_NAMES as _CPP_NAMES
+from nnx._ops._names import SCALAR_NAMES as _SCALAR_NAMES
 
 
 def _scalar(x):
@@ -104,7 +99,7 @@ def _check_bmm(a, b):
     try:
         batch = np.broadcast_shapes(batch_a, batch_b)
     except ValueError:
-        raise RuntimeError(_broadcast_message(batch_a, batch_b)) from None
+        raise RuntimeError(broadcast_message(batch_a, batch_b)) from None
     size = int(np.prod(batch))
     k_a = a.shape[-1]
     k_b = b.shape[-2] if b.ndim >= 2 else b.shape[0]
@@ -114,17 +109,6 @@ def _check_bmm(a, b):
     if a.dtype != b.dtype:
         raise RuntimeError(f"expected scalar type {_scalar(a)} but found {_scalar(b)}")
     _no_bool(a, "bmm")
-
-
-def _broadcast_message(sa, sb):
-    n = max(len(sa), len(sb))
-    for i in range(n - 1, -1, -1):
-        x = sa[i - n + len(sa)] if i - n + len(sa) >= 0 else 1
-        y = sb[i - n + len(sb)] if i - n + len(sb) >= 0 else 1
-        if x != y and x != 1 and y != 1:
-            return (f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                    f"non-singleton dimension {i}")
-    return f"shapes {list(sa)} and {list(sb)} cannot be broadcast"
 
 
 def _tensor_args(name, input, other, other_name):

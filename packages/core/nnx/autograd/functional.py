@@ -122,7 +122,6 @@ def grad(
 ):
     """Gradients of ``outputs`` with respect to ``inputs``, without touching any ``.grad``."""
     outputs = _as_tuple(outputs)
-    isinstance(inputs, TensorBase)
     inputs = _as_tuple(inputs)
     if allow_unused is None:
         allow_unused = materialize_grads
