@@ -5,7 +5,6 @@
 """
 
 from nnx import autograd, cuda, nn
-from nnx._C import _C
 from nnx._C._C import _promote_types as promote_types
 from nnx._C._C import (
     bool_ as bool,

@@ -64,7 +64,8 @@ cdef dtype dtype_of_array(object arr):
     cdef object d = _by_np.get(arr.dtype)
     if d is None:
         raise TypeError(f"nnx does not support arrays of NumPy dtype {arr.dtype}; "
-                        "supported: bool, uint8, int8, int16, int32, int64, float16, float32, float64")
+                        "supported: bool, uint8, int8, int16, int32, int64, float16, float32, "
+                        "float64")
     return <dtype>d
 
 

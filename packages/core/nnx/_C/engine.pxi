@@ -91,7 +91,7 @@ cdef object _normalise_grad(object g, bint as_tensor):
 
 
 cdef object _run_backward(tuple roots, tuple root_grads, bint keep_graph, bint create_graph,
-                  tuple capture=None, bint accumulate=True):
+                          tuple capture=None, bint accumulate=True):
     """Run backward from ``roots`` (``(node, output_nr)`` pairs) seeded with ``root_grads``.
 
     ``capture`` lists ``(node, output_nr)`` edges whose incoming gradients are returned

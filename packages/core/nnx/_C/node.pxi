@@ -158,7 +158,8 @@ cdef str _inplace_message(SavedVariable s, Node node):
     return ("one of the variables needed for gradient computation has been modified by an "
             f"inplace operation: {what} is at version {s.vc.version}; expected version "
             f"{s.version} instead. Hint: enable anomaly detection to find the operation that "
-            "failed to compute its gradient, with nnx.autograd.set_detect_anomaly(True, check_nan=False).")
+            "failed to compute its gradient, with "
+            "nnx.autograd.set_detect_anomaly(True, check_nan=False).")
 
 
 cdef class AccumulateGrad(Node):

@@ -112,7 +112,8 @@ cdef object _binary(int op, TensorBase a, object other, bint reflected):
     elif isinstance(other, (float, int)):
         y = other
         common = combine_categories(dtype_of_array(x), scalar_dtype(other))
-        if common.np_dtype is x.dtype and not (isinstance(other, int) and common.category == CAT_INT):
+        if common.np_dtype is x.dtype and not (
+                isinstance(other, int) and common.category == CAT_INT):
             common = None
         else:
             y = _scalar_as(other, common)
@@ -174,7 +175,9 @@ cdef object _no_grad_binary(int op, object x, object y, bint reflected):
         res = _compute(op, y, x) if reflected else _compute(op, x, y)
     except ValueError:
         if isinstance(y, _ndarray):
-            sa, sb = (tuple(y.shape), tuple(x.shape)) if reflected else (tuple(x.shape), tuple(y.shape))
+            sa, sb = tuple(x.shape), tuple(y.shape)
+            if reflected:
+                sa, sb = sb, sa
             raise RuntimeError(_broadcast_message(sa, sb)) from None
         raise
     if type(res) is not _ndarray:
@@ -193,7 +196,7 @@ cdef class _BinaryBackward(Node):
     """
     cpdef object _apply(self, object g):
         cdef int op = self.op
-        cdef object gl = None, gr = None, l, r
+        cdef object gl = None, gr = None, lhs, rhs
         if op == OP_ADD:
             gl = g if self.need_left else None
             gr = g if self.need_right else None
@@ -201,13 +204,13 @@ cdef class _BinaryBackward(Node):
             gl = g if self.need_left else None
             gr = -g if self.need_right else None
         elif op == OP_MUL:
-            l, r = self._operands()
-            gl = g * r if self.need_left else None
-            gr = g * l if self.need_right else None
+            lhs, rhs = self._operands()
+            gl = g * rhs if self.need_left else None
+            gr = g * lhs if self.need_right else None
         elif op == OP_DIV:
-            l, r = self._operands()
-            gl = g / r if self.need_left else None
-            gr = -g * l / (r * r) if self.need_right else None
+            lhs, rhs = self._operands()
+            gl = g / rhs if self.need_left else None
+            gr = -g * lhs / (rhs * rhs) if self.need_right else None
         else:
             gl, gr = self._pow_grads(g)
         if gl is not None:
@@ -220,31 +223,33 @@ cdef class _BinaryBackward(Node):
 
     cdef tuple _operands(self):
         """(left, right) values; saved slots are (left, right[, output])."""
-        cdef object l, r
+        cdef object lhs, rhs
         if self._saved is None:
             raise RuntimeError(_FREED_MESSAGE)
         if self.scalar is not None and self.scalar_left:
-            l = self.scalar
+            lhs = self.scalar
         else:
-            l = self.saved_value(0) if self._saved[0] is not None else None
+            lhs = self.saved_value(0) if self._saved[0] is not None else None
         if self.scalar is not None and not self.scalar_left:
-            r = self.scalar
+            rhs = self.scalar
         else:
-            r = self.saved_value(1) if self._saved[1] is not None else None
-        return l, r
+            rhs = self.saved_value(1) if self._saved[1] is not None else None
+        return lhs, rhs
 
     cdef tuple _pow_grads(self, object g):
-        l, r = self._operands()
+        base, exponent = self._operands()
         gl = gr = None
         if self.need_left:
-            if self.scalar is not None and not self.scalar_left and r == 0:
+            if self.scalar is not None and not self.scalar_left and exponent == 0:
                 gl = g * 0
             else:
-                gl = g * r * l ** (r - 1)
+                gl = g * exponent * base ** (exponent - 1)
         if self.need_right:
             out = self.saved_value(2)
+            log_base = (_np.log(float(base)) if isinstance(base, (int, float))
+                        else _math("log", base))
             # torch masks base == 0 with exponent >= 0, where log(0) would give nan
-            gr = _where((l == 0) & (r >= 0), 0.0, g * out * _math("log", l + 0.0 * g))
+            gr = _where((base == 0) & (exponent >= 0), 0.0, g * out * log_base)
         return gl, gr
 
 
@@ -297,19 +302,30 @@ cdef class PowBackward2(_BinaryBackward):
 
 
 cdef _BinaryBackward _new_binary_node(int op, bint with_scalar, bint scalar_left):
+    # explicit constructors: Cython calls each type's tp_new directly
     if op == OP_ADD:
-        return AddBackward1.__new__(AddBackward1) if with_scalar else AddBackward0.__new__(AddBackward0)
-    if op == OP_SUB:
         if with_scalar:
-            return RsubBackward1.__new__(RsubBackward1) if scalar_left else SubBackward1.__new__(SubBackward1)
-        return SubBackward0.__new__(SubBackward0)
+            return AddBackward1.__new__(AddBackward1)
+        return AddBackward0.__new__(AddBackward0)
+    if op == OP_SUB:
+        if not with_scalar:
+            return SubBackward0.__new__(SubBackward0)
+        if scalar_left:
+            return RsubBackward1.__new__(RsubBackward1)
+        return SubBackward1.__new__(SubBackward1)
     if op == OP_MUL:
-        return MulBackward1.__new__(MulBackward1) if with_scalar else MulBackward0.__new__(MulBackward0)
+        if with_scalar:
+            return MulBackward1.__new__(MulBackward1)
+        return MulBackward0.__new__(MulBackward0)
     if op == OP_DIV:
-        return DivBackward1.__new__(DivBackward1) if with_scalar else DivBackward0.__new__(DivBackward0)
-    if with_scalar:
-        return PowBackward2.__new__(PowBackward2) if scalar_left else PowBackward0.__new__(PowBackward0)
-    return PowBackward1.__new__(PowBackward1)
+        if with_scalar:
+            return DivBackward1.__new__(DivBackward1)
+        return DivBackward0.__new__(DivBackward0)
+    if not with_scalar:
+        return PowBackward1.__new__(PowBackward1)
+    if scalar_left:
+        return PowBackward2.__new__(PowBackward2)
+    return PowBackward0.__new__(PowBackward0)
 
 
 cdef void _record_binary(int op, TensorBase left, TensorBase right, object scalar,
@@ -402,7 +418,12 @@ cdef object _unary_forward(int op, object x):
     if op == UOP_TANH:
         return _np.tanh(x)
     if op == UOP_SIGMOID:
-        return _np.exp(-_np.logaddexp(0, -x))         # never overflows, keeps tiny values
+        # 1/(1+e^-x): exp overflows to inf for very negative x and the result is the right
+        # limit, 0.  (exp(-logaddexp(0, -x)) avoids the overflow but is ~20x slower.)
+        with _errstate(over="ignore"):
+            if x.dtype.itemsize == 2:  # float16 overflows at |x| ~ 11: compute in float32
+                return (1 / (1 + _np.exp(-x.astype(_np.float32)))).astype(x.dtype)
+            return 1 / (1 + _np.exp(-x))
     return _np.maximum(x, 0)
 
 

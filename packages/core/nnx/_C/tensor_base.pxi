@@ -11,6 +11,7 @@ cdef class TensorBase:
     def __cinit__(self):
         # Every tensor has a version counter from birth; views replace it by their base's.
         self._vc = VersionCounter.__new__(VersionCounter)
+
     # -- autograd metadata ------------------------------------------------------------
     @property
     def requires_grad(self):
@@ -29,7 +30,8 @@ cdef class TensorBase:
                 "a computed variable in a subgraph that doesn't require differentiation use "
                 "var_no_grad = var.detach().")
         if value and dtype_of_array(self._data).category != CAT_FLOAT:
-            raise RuntimeError("only Tensors of floating point and complex dtype can require gradients")
+            raise RuntimeError(
+                "only Tensors of floating point and complex dtype can require gradients")
         self._requires_grad = value
 
     def requires_grad_(self, requires_grad=True):
@@ -285,7 +287,8 @@ cdef class TensorBase:
 
     cdef object _item(self):
         if self._data.size != 1:
-            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+            raise RuntimeError(
+                f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
         return self._data.reshape(-1)[0].item()
 
     def item(self):

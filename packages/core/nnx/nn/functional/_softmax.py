@@ -1,0 +1,133 @@
+"""softmax and log_softmax along one dimension: NumPy kernels and their backward.
+
+The kernels are shared with cross_entropy (nnx/nn/functional/_nll.py).
+"""
+
+import warnings
+
+import numpy as np
+
+from nnx._C import _C
+from nnx._C._C import Node, attach, needs_grad, wrap
+from nnx._ops import _grad
+from nnx.nn.functional import _helpers as H
+
+__all__ = ["softmax", "log_softmax"]
+
+
+def _compute_dtype(dtype):
+    """Half is accumulated in float32, as torch's CPU kernels do."""
+    return np.float32 if dtype == np.float16 else dtype
+
+
+def softmax_array(x, axis):
+    """exp(x - max) / sum: stable; a row of -inf gives nan, as in torch."""
+    if x.ndim == 0:
+        return np.ones_like(x)
+    if x.size == 0:
+        return np.empty_like(x)
+    xc = x.astype(_compute_dtype(x.dtype), copy=False)
+    with np.errstate(invalid="ignore", over="ignore"):
+        e = np.subtract(xc, xc.max(axis=axis, keepdims=True))
+        np.exp(e, out=e)
+        e /= e.sum(axis=axis, keepdims=True)
+    return e.astype(x.dtype, copy=False)
+
+
+def log_softmax_array(x, axis):
+    """(x - max) - log(sum(exp(x - max))): torch's order, exact for large |x|."""
+    if x.ndim == 0:
+        return np.zeros_like(x)
+    if x.size == 0:
+        return np.empty_like(x)
+    xc = x.astype(_compute_dtype(x.dtype), copy=False)
+    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
+        shifted = xc - xc.max(axis=axis, keepdims=True)
+        shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
+    return shifted.astype(x.dtype, copy=False)
+
+
+class SoftmaxBackward0(Node):
+    """dx = y * (g - sum(g * y)) along the softmax dimension; reads the output y."""
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        if self.ndim == 0:
+            gx = grad * 0
+        else:
+            gx = y * (grad - _grad.reduce_sum(grad * y, (self.dim,), keepdim=True))
+        return (_grad.cast(gx, self.input_dtype) if self.input_dtype else gx,)
+
+
+class LogSoftmaxBackward0(Node):
+    """dx = g - exp(y) * sum(g) along the dimension; reads the output y."""
+
+    def backward(self, grad):
+        (y,) = self.saved_tensors
+        if self.ndim == 0:
+            gx = grad * 0
+        elif _grad.is_tensor(grad):
+            gx = grad - H.exp(y) * _grad.reduce_sum(grad, (self.dim,), keepdim=True)
+        else:                               # in place: 4096 x 1000 float32, 6.8 -> 5.4 ms
+            gx = np.exp(y)
+            gx *= grad.sum(axis=self.dim, keepdims=True)
+            np.subtract(grad, gx, out=gx)
+        return (_grad.cast(gx, self.input_dtype) if self.input_dtype else gx,)
+
+
+def _get_softmax_dim(name, ndim, stacklevel):
+    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call to "
+                  "include dim=X as an argument.", stacklevel=stacklevel)
+    return 0 if ndim in (0, 1, 3) else 1
+
+
+def _softmax_like(name, kernel, node_type, input, dim, stacklevel, dtype):
+    H.check_tensor(name, "input", 1, input)
+    x = input._data
+    if dim is None:
+        dim = _get_softmax_dim(name, x.ndim, stacklevel + 1)
+    axis = H.wrap_dim(dim, x.ndim)
+    cast_from = None
+    if dtype is not None:
+        np_dtype = _C.to_dtype(dtype).np_dtype
+        if np_dtype != x.dtype:
+            cast_from = x.dtype
+            x = x.astype(np_dtype)
+    if x.dtype.kind != "f":
+        last = "lastdim_" if axis == max(x.ndim, 1) - 1 else ""
+        H.check_floating(f"{name}_{last}kernel_impl", x)
+    out = wrap(kernel(x, axis))
+    if needs_grad(input):
+        node = node_type()
+        node.dim = axis
+        node.ndim = x.ndim
+        node.input_dtype = cast_from
+        attach(node, (input,), out)
+        node.save_for_backward(out)
+    return out
+
+
+def softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """Softmax(x_i) = exp(x_i) / sum_j exp(x_j) along ``dim`` (computed from x - max).
+
+    Args:
+        input (Tensor): any shape, floating point.
+        dim (int): the dimension that sums to 1; None picks torch's legacy choice (0 for
+            0-, 1- and 3-d input, else 1) with a deprecation warning.
+        dtype (nnx.dtype, optional): cast the input to this dtype first.
+
+    Example::
+
+        >>> F.softmax(nnx.tensor([[1.0, 1.0]]), dim=1)
+        tensor([[0.5000, 0.5000]])
+    """
+    return _softmax_like("softmax", softmax_array, SoftmaxBackward0, input, dim, _stacklevel, dtype)
+
+
+def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
+    """log(softmax(x)) along ``dim``, as (x - max) - log(sum(exp(x - max))).
+
+    Args: as :func:`softmax`.
+    """
+    return _softmax_like("log_softmax", log_softmax_array, LogSoftmaxBackward0, input, dim,
+                         _stacklevel, dtype)
