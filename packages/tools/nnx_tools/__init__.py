@@ -1,0 +1,8 @@
+"""nnx-tools: utilities around nnx models and checkpoints.
+
+Checkpoint and state_dict conversion between ``.pt``/``.pth``, ``.safetensors`` and ``.npz``
+(``nnx-convert``), and torchinfo-style model summaries (``summary()``, ``nnx-summary``).
+It holds no tools yet.
+"""
+
+__version__ = "0.1.0"
