@@ -90,6 +90,15 @@ def _assert_close(actual: np.ndarray, expected: np.ndarray, case, what: str) -> 
 
 @pytest.mark.parametrize("name", [c.name for c in cases.CASES])
 def test_golden(name, golden):
+    check_case(name, golden)
+
+
+def check_case(name, golden):
+    """Evaluate case ``name`` with nnx on the inputs in ``golden``; compare with torch's results.
+
+    ``golden`` maps fixture keys to arrays: the committed fixture, or (tests/parity) the
+    entries generate.run_case just produced with live torch.
+    """
     case = cases.CASES_BY_NAME[name]
     key = f"{name}/meta"
     if key not in golden:
