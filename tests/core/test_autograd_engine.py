@@ -107,6 +107,36 @@ def test_set_grad_enabled_function_and_context():
         nnx.set_grad_enabled(True)
 
 
+def test_grad_mode_decorators_restore_mode():
+    x = leaf([1.0])
+
+    @nnx.set_grad_enabled(False)
+    def without(t):
+        return t * 2
+
+    @nnx.no_grad
+    def bare(t):
+        return t * 2
+
+    @nnx.enable_grad()
+    def with_grad(t):
+        return t * 2
+
+    assert nnx.is_grad_enabled()
+    assert not without(x).requires_grad and not bare(x).requires_grad
+    with nnx.no_grad():
+        assert with_grad(x).requires_grad
+    assert nnx.is_grad_enabled()
+
+    @nnx.no_grad()
+    def generator(t):
+        yield t * 2
+        yield t * 3
+
+    assert not any(y.requires_grad for y in generator(x))
+    assert nnx.is_grad_enabled()
+
+
 def test_detach_shares_data_and_version():
     x = leaf([1.0, 2.0])
     d = x.detach()

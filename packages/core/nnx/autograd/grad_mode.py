@@ -102,6 +102,12 @@ class set_grad_enabled(_GradModeContext):
     def __enter__(self):
         return None
 
+    def __call__(self, func):
+        # Used as a decorator: construction already switched the mode; switch it back,
+        # the wrapped function sets it on each call.
+        _C._set_grad_enabled(self._previous)
+        return super().__call__(func)
+
     def clone(self):
         return set_grad_enabled(self._mode)
 
