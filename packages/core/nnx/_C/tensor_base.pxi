@@ -175,7 +175,7 @@ cdef class TensorBase:
     def __hash__(self):
         return id(self)
 
-    # -- arithmetic (hot: see pointwise.pxi) -------------------------------------------
+    # -- arithmetic (hot: see binary.pxi) ----------------------------------------------
     def __add__(self, other):
         return _binary(OP_ADD, self, other, False)
 

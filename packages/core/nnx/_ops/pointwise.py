@@ -1,6 +1,6 @@
 """Elementwise ops: torch's functional names over the engine's Cython kernels.
 
-The hot ops (+ - * / **, exp, log, tanh, sigmoid, relu ...) run in nnx/_C/pointwise.pxi;
+The hot ops (+ - * / **, exp, log, tanh, sigmoid, relu ...) run in nnx/_C/binary.pxi and unary.pxi;
 the less common unary functions are table-driven in _unary_table.py; clamp, where,
 maximum and minimum live in _select.py.  This module re-exports them all.
 """
