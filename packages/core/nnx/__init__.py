@@ -25,35 +25,18 @@ from nnx._C._C import (
     uint8,
 )
 from nnx._creation import (
-    Generator,
     arange,
     as_tensor,
-    bernoulli,
-    default_generator,
     empty,
     empty_like,
     eye,
     from_numpy,
     full,
     full_like,
-    get_rng_state,
-    initial_seed,
     linspace,
     logspace,
-    manual_seed,
-    multinomial,
-    normal,
     ones,
     ones_like,
-    rand,
-    rand_like,
-    randint,
-    randint_like,
-    randn,
-    randn_like,
-    randperm,
-    seed,
-    set_rng_state,
     tensor,
     zeros,
     zeros_like,
@@ -176,6 +159,25 @@ from nnx._ops.shape import (
 )
 from nnx._ops.shape import transpose as swapaxes
 from nnx._ops.shape import transpose as swapdims
+from nnx._random import (
+    Generator,
+    bernoulli,
+    default_generator,
+    get_rng_state,
+    initial_seed,
+    manual_seed,
+    multinomial,
+    normal,
+    rand,
+    rand_like,
+    randint,
+    randint_like,
+    randn,
+    randn_like,
+    randperm,
+    seed,
+    set_rng_state,
+)
 from nnx._size_device import Size, device
 from nnx._tensor import Tensor
 from nnx.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled

@@ -308,7 +308,7 @@ def masked_fill_(self, mask, value):
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    from nnx._creation import _generator
+    from nnx._random import _generator
 
     check_inplace(self)
     _write(self, _generator(generator).uniform(a, b, size=self._data.shape))
@@ -316,7 +316,7 @@ def uniform_(self, a=0.0, b=1.0, *, generator=None):
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    from nnx._creation import _generator
+    from nnx._random import _generator
 
     check_inplace(self)
     _write(self, _generator(generator).normal(mean, std, size=self._data.shape))
@@ -324,7 +324,7 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
-    from nnx._creation import _generator
+    from nnx._random import _generator
 
     check_inplace(self)
     probs = p._data if isinstance(p, TensorBase) else p

@@ -3,7 +3,7 @@ array-or-Tensor math that backward formulas use, and the random source of dropou
 
 import numpy as np
 
-from nnx import _creation
+from nnx import _random
 from nnx._C import _C
 from nnx._ops import _grad
 from nnx._size_device import Size
@@ -125,4 +125,4 @@ def const(array, like):
 
 def generator():
     """The NumPy Generator behind nnx's global generator (reseeded by ``nnx.manual_seed``)."""
-    return _creation._generator()
+    return _random._generator()
