@@ -6,15 +6,15 @@ state, ...) and builds the same string PyTorch builds in
 ``torch/_tensor_str.py``, with ``nnx.`` in place of ``torch.`` in the dtype
 suffix.
 
+It is split over three modules: :mod:`nnx._print_options` holds the print
+options (re-exported here), :mod:`nnx._number_format` formats single
+elements per dtype, and this module does the layout around them.
+
 The rules reproduced here (all checked against torch 2.13):
 
-* Floating values: if every non-zero finite value is an integer the values
-  print as ``1.``/``-3.``; otherwise with ``precision`` decimals in fixed
-  notation. Scientific notation is used when, over the non-zero finite
-  values, ``max|x| / min|x| > 1000``, ``max|x| > 1e8`` or ``min|x| < 1e-4``
-  (unless ``sci_mode`` forces it on/off). Every element is right-aligned to
-  the width of the widest non-zero finite value (at least 1 column).
-* Integers and booleans print with ``str()`` and the same right alignment.
+* Elements are formatted per dtype (integer-valued, fixed or scientific
+  floats; complex; integers and booleans), right-aligned to a common width:
+  see :mod:`nnx._number_format` for those rules.
 * Rows are wrapped so that no more than ``(linewidth - indent) // (width+2)``
   elements share a line; nested dimensions are separated by ``dim-1`` blank
   line breaks and indented under the opening bracket.
@@ -28,12 +28,19 @@ The rules reproduced here (all checked against torch 2.13):
 
 from __future__ import annotations
 
-import contextlib
 import math
 from collections.abc import Iterable
-from typing import Any
 
 import numpy as np
+
+from nnx._number_format import (
+    _FLOAT_NAMES,
+    _complex_join,
+    _kind_of,
+    _make_formatters,
+    _prepare,
+)
+from nnx._print_options import get_printoptions, printoptions, set_printoptions
 
 __all__ = [
     "format_tensor",
@@ -42,246 +49,6 @@ __all__ = [
     "get_printoptions",
     "printoptions",
 ]
-
-
-# --------------------------------------------------------------------------
-# print options (module-level state, like torch.set_printoptions)
-# --------------------------------------------------------------------------
-
-_PROFILES = {
-    "default": {"precision": 4, "threshold": 1000, "edgeitems": 3, "linewidth": 80},
-    "short": {"precision": 2, "threshold": 1000, "edgeitems": 2, "linewidth": 80},
-    "full": {"precision": 4, "threshold": math.inf, "edgeitems": 3, "linewidth": 80},
-}
-
-_OPTS: dict[str, Any] = {
-    "precision": 4,
-    "threshold": 1000,
-    "edgeitems": 3,
-    "linewidth": 80,
-    "sci_mode": None,
-}
-
-
-def set_printoptions(
-    precision=None,
-    threshold=None,
-    edgeitems=None,
-    linewidth=None,
-    profile=None,
-    sci_mode=None,
-):
-    """Set the options used when printing tensors.
-
-    Same contract as ``torch.set_printoptions``: ``profile`` (``"default"``,
-    ``"short"`` or ``"full"``) is applied first, then any explicit option
-    overrides it. ``sci_mode`` is always assigned, so calling this without it
-    resets scientific notation to automatic (``None``).
-    """
-    if profile is not None:
-        if profile in _PROFILES:
-            _OPTS.update(_PROFILES[profile])
-    if precision is not None:
-        _OPTS["precision"] = precision
-    if threshold is not None:
-        _OPTS["threshold"] = threshold
-    if edgeitems is not None:
-        _OPTS["edgeitems"] = edgeitems
-    if linewidth is not None:
-        _OPTS["linewidth"] = linewidth
-    _OPTS["sci_mode"] = sci_mode
-
-
-def get_printoptions() -> dict[str, Any]:
-    """Return the current print options as a dict usable as
-    ``set_printoptions(**options)``."""
-    return dict(_OPTS)
-
-
-@contextlib.contextmanager
-def printoptions(**kwargs):
-    """Temporarily change the print options (same arguments as
-    :func:`set_printoptions`)."""
-    saved = get_printoptions()
-    set_printoptions(**kwargs)
-    try:
-        yield
-    finally:
-        set_printoptions(**saved)
-
-
-# --------------------------------------------------------------------------
-# dtype classification
-# --------------------------------------------------------------------------
-
-_FLOAT_NAMES = frozenset(
-    {
-        "float16",
-        "half",
-        "bfloat16",
-        "float32",
-        "float",
-        "float64",
-        "double",
-        "float8_e4m3fn",
-        "float8_e4m3fnuz",
-        "float8_e5m2",
-        "float8_e5m2fnuz",
-        "float8_e8m0fnu",
-    }
-)
-_COMPLEX_NAMES = frozenset({"complex32", "chalf", "complex64", "cfloat", "complex128", "cdouble"})
-_BOOL_NAMES = frozenset({"bool"})
-_INT_NAMES = frozenset(
-    {
-        "int8",
-        "int16",
-        "short",
-        "int32",
-        "int",
-        "int64",
-        "long",
-        "uint8",
-        "uint16",
-        "uint32",
-        "uint64",
-    }
-)
-
-
-def _kind_of(arr: np.ndarray, dtype_name: str) -> str:
-    """Return one of 'float', 'complex', 'bool', 'int'."""
-    if dtype_name in _FLOAT_NAMES:
-        return "float"
-    if dtype_name in _COMPLEX_NAMES:
-        return "complex"
-    if dtype_name in _BOOL_NAMES:
-        return "bool"
-    if dtype_name in _INT_NAMES:
-        return "int"
-    k = arr.dtype.kind
-    if k == "f":
-        return "float"
-    if k == "c":
-        return "complex"
-    if k == "b":
-        return "bool"
-    return "int"
-
-
-def _prepare(arr: np.ndarray, kind: str) -> np.ndarray:
-    """Bring the data to a NumPy dtype whose ``tolist()`` gives the same Python
-    scalars as ``torch.Tensor.tolist()``/``item()``."""
-    if kind == "float":
-        if arr.dtype not in (np.float16, np.float32, np.float64):
-            arr = arr.astype(np.float64)
-        return arr
-    if kind == "complex":
-        if arr.dtype not in (np.complex64, np.complex128):
-            arr = arr.astype(np.complex128)
-        return arr
-    if kind == "bool":
-        if arr.dtype.kind != "b":
-            arr = arr.astype(bool)
-        return arr
-    if arr.dtype.kind not in "iu":
-        arr = arr.astype(np.int64)
-    return arr
-
-
-# --------------------------------------------------------------------------
-# element formatters
-# --------------------------------------------------------------------------
-
-
-class _FloatFormatter:
-    """Chooses int/fixed/scientific mode and a common column width for a set
-    of floating values (PyTorch's ``_Formatter`` for floating dtypes)."""
-
-    def __init__(self, values: np.ndarray, precision: int, sci_opt):
-        self.precision = precision
-        self.int_mode = True
-        self.sci_mode = False
-        self.max_width = 1
-
-        vals = np.asarray(values, dtype=np.float64).reshape(-1)
-        vals = vals[np.isfinite(vals) & (vals != 0)]
-        if vals.size == 0:
-            return
-
-        absvals = np.abs(vals)
-        vmin = float(absvals.min())
-        vmax = float(absvals.max())
-        self.int_mode = bool(np.all(vals == np.ceil(vals)))
-        if sci_opt is None:
-            self.sci_mode = bool(vmax / vmin > 1000.0 or vmax > 1.0e8 or vmin < 1.0e-4)
-        else:
-            self.sci_mode = bool(sci_opt)
-
-        # The printed length of a value is monotone in |value| for each sign
-        # (in every mode), so the widest string comes from one of the
-        # extreme positive or negative values.
-        candidates = []
-        pos = vals[vals > 0]
-        neg = vals[vals < 0]
-        for part in (pos, neg):
-            if part.size:
-                candidates.append(float(part.min()))
-                candidates.append(float(part.max()))
-
-        if self.sci_mode:
-            spec = f".{precision}e"
-            extra = 0
-        elif self.int_mode:
-            spec = ".0f"
-            extra = 1  # the trailing "."
-        else:
-            spec = f".{precision}f"
-            extra = 0
-        for v in candidates:
-            self.max_width = max(self.max_width, len(format(v, spec)) + extra)
-
-    def width(self) -> int:
-        return self.max_width
-
-    def format(self, value: float) -> str:
-        if self.sci_mode:
-            s = format(value, f"{self.max_width}.{self.precision}e")
-        elif self.int_mode:
-            s = format(value, ".0f")
-            if not (math.isinf(value) or math.isnan(value)):
-                s += "."
-        else:
-            s = format(value, f".{self.precision}f")
-        return s.rjust(self.max_width)
-
-
-class _PlainFormatter:
-    """Formatter for integer and boolean values: ``str()`` right-aligned."""
-
-    def __init__(self, values: np.ndarray, kind: str):
-        self.max_width = 1
-        vals = np.asarray(values).reshape(-1)
-        if vals.size == 0:
-            return
-        if kind == "bool":
-            strs = ["True"] if bool(vals.all()) else ["False"]
-        else:
-            strs = [str(vals.min().item()), str(vals.max().item())]
-        self.max_width = max(1, max(len(s) for s in strs))
-
-    def width(self) -> int:
-        return self.max_width
-
-    def format(self, value) -> str:
-        return str(value).rjust(self.max_width)
-
-
-def _complex_join(real_str: str, imag_str: str) -> str:
-    imag = (imag_str + "j").lstrip()
-    if imag[0] in "+-":
-        return real_str + imag
-    return real_str + "+" + imag
 
 
 # --------------------------------------------------------------------------
@@ -370,19 +137,6 @@ class _Renderer:
             rows = [self.render(arr[i], indent + 1, summarize) for i in range(n)]
         sep = "," + "\n" * (ndim - 1) + " " * (indent + 1)
         return "[" + sep.join(rows) + "]"
-
-
-def _make_formatters(arr: np.ndarray, kind: str, opts):
-    precision = opts["precision"]
-    sci = opts["sci_mode"]
-    if kind == "float":
-        return _FloatFormatter(arr, precision, sci), None
-    if kind == "complex":
-        return (
-            _FloatFormatter(arr.real, precision, sci),
-            _FloatFormatter(arr.imag, precision, sci),
-        )
-    return _PlainFormatter(arr, kind), None
 
 
 def _body_str(arr: np.ndarray, kind: str, indent: int, opts) -> str:
