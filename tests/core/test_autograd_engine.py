@@ -366,3 +366,21 @@ def test_gradcheck_rejects_wrongly_detached_outputs():
     x = leaf([1.0, 2.0])
     with pytest.raises(nnx.autograd.GradcheckError, match="expected to be zero"):
         nnx.autograd.gradcheck(lambda a: (a * 2).detach(), (x,))
+
+
+def test_grad_mode_is_per_thread():
+    import threading
+
+    x = leaf([1.0])
+    seen = {}
+
+    def worker():
+        seen["default"] = nnx.is_grad_enabled()
+        seen["records"] = (x * 2).requires_grad
+
+    with nnx.no_grad():
+        thread = threading.Thread(target=worker)
+        thread.start()
+        thread.join()
+        assert not (x * 2).requires_grad
+    assert seen == {"default": True, "records": True}

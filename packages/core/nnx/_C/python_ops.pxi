@@ -76,7 +76,7 @@ def grad_edge(TensorBase t):
 
 
 def unpacking_as_tensors():
-    return _unpack_as_tensors
+    return bool(_unpack_as_tensors)
 
 
 def result_type(*operands):

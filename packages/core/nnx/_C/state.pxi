@@ -6,11 +6,22 @@ import weakref as _weakref
 
 cdef object _ndarray = _np.ndarray
 
-# Grad mode (torch.is_grad_enabled); flipped by nnx.no_grad and friends.
-cdef bint _grad_enabled = True
-
-# True while the engine runs a create_graph backward: saved values unpack as Tensors.
-cdef bint _unpack_as_tensors = False
+# Grad mode (torch.is_grad_enabled), flipped by nnx.no_grad and friends, and the flag that
+# makes saved values unpack as Tensors while the engine runs a create_graph backward.
+# Both are per thread, as in torch (a no_grad block in one thread leaves the others alone),
+# and are C thread-locals, so reading them on every op costs nothing.
+cdef extern from *:
+    """
+    #if defined(_MSC_VER)
+    #define NNX_THREAD_LOCAL __declspec(thread)
+    #else
+    #define NNX_THREAD_LOCAL _Thread_local
+    #endif
+    static NNX_THREAD_LOCAL int nnx_grad_enabled = 1;
+    static NNX_THREAD_LOCAL int nnx_unpack_as_tensors = 0;
+    """
+    int _grad_enabled "nnx_grad_enabled"
+    int _unpack_as_tensors "nnx_unpack_as_tensors"
 
 # Anomaly mode (nnx.autograd.set_detect_anomaly): nodes remember the forward stack
 # that created them, and backward checks every gradient for NaN when asked to.
@@ -47,11 +58,11 @@ def _register_types(tensor_type, size_type):
 
 
 def is_grad_enabled():
-    return _grad_enabled
+    return bool(_grad_enabled)
 
 
 def _set_grad_enabled(bint mode):
-    """Set grad mode and return the previous one (the context managers use this)."""
+    """Set this thread's grad mode and return the previous one (the context managers use this)."""
     global _grad_enabled
     cdef bint previous = _grad_enabled
     _grad_enabled = mode
