@@ -164,6 +164,21 @@ def test_cuda_is_unavailable_with_clear_error():
         nnx.ones(1).cuda()
     with pytest.raises(RuntimeError, match="no CUDA backend"):
         nnx.ones(1).to("cuda")
+    for factory in (nnx.zeros, nnx.ones, nnx.randn, nnx.rand, nnx.empty):
+        with pytest.raises(RuntimeError, match="no CUDA backend"):
+            factory(2, device="cuda")
+    with pytest.raises(RuntimeError, match="no CUDA backend"):
+        nnx.tensor([1.0], device="cuda:0")
+    assert nnx.zeros(2, device="cpu").device == nnx.device("cpu")
+    assert nnx.cuda.device_count() == 0 and not nnx.ones(1).is_cuda
+
+
+def test_backend_registry_is_the_device_seam():
+    from nnx import _backend
+
+    assert _backend.for_array(np.zeros(1)).device_type == "cpu"
+    with pytest.raises(TypeError, match="no nnx backend holds arrays of type list"):
+        _backend.for_array([1.0])
 
 
 class Cube(nnx.autograd.Function):

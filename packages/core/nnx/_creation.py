@@ -8,8 +8,8 @@ import warnings
 
 import numpy as np
 
+from nnx import _backend
 from nnx._C import _C
-from nnx._size_device import device as _device
 
 TensorBase = _C.TensorBase
 wrap = _C.wrap
@@ -97,8 +97,7 @@ def _has_numpy_ints(data):
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):
     """A new tensor holding a copy of ``data`` (torch.tensor)."""
-    if device is not None:
-        _check_cpu(device)
+    _check_cpu(device)
     if isinstance(data, TensorBase):
         warnings.warn(
             "To copy construct from a tensor, it is recommended to use "
@@ -116,6 +115,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
 
 def as_tensor(data, dtype=None, device=None):
     """``data`` as a tensor, sharing memory when it already is one (or a matching ndarray)."""
+    _check_cpu(device)
     if isinstance(data, TensorBase):
         return data if dtype is None else data.to(dtype)
     if isinstance(data, np.ndarray) and (
@@ -140,30 +140,31 @@ def from_numpy(ndarray):
 
 
 def _check_cpu(dev):
-    dev = _device(dev)
-    if dev.type != "cpu":
-        from nnx._ops.convert import cuda
-
-        cuda(None)
+    """This build's factories make CPU tensors; any other device gets a clear error."""
+    _backend.check_cpu(dev)
 
 
 # -- filled tensors ----------------------------------------------------------------------
 
 
 def zeros(*size, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     return _finish(np.zeros(_parse_size(size), _float_dtype(dtype).np_dtype), requires_grad)
 
 
 def ones(*size, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     return _finish(np.ones(_parse_size(size), _float_dtype(dtype).np_dtype), requires_grad)
 
 
 def empty(*size, out=None, dtype=None, device=None, requires_grad=False, memory_format=None):
     # Zero-filled rather than uninitialised: same cost class, and never leaks old memory.
+    _check_cpu(device)
     return zeros(*size, dtype=dtype, requires_grad=requires_grad)
 
 
 def full(size, fill_value, *, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     if dtype is None:
         if isinstance(fill_value, bool):
             dtype = "bool"
@@ -181,20 +182,24 @@ def _like(input, dtype):
 
 
 def zeros_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_cpu(device)
     return _finish(np.zeros(input._data.shape, _like(input, dtype).np_dtype), requires_grad)
 
 
 def ones_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_cpu(device)
     return _finish(np.ones(input._data.shape, _like(input, dtype).np_dtype), requires_grad)
 
 
 def empty_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_cpu(device)
     return zeros_like(input, dtype=dtype, requires_grad=requires_grad)
 
 
 def full_like(
     input, fill_value, *, dtype=None, device=None, requires_grad=False, memory_format=None
 ):
+    _check_cpu(device)
     return _finish(
         np.full(input._data.shape, fill_value, _like(input, dtype).np_dtype), requires_grad
     )
@@ -202,6 +207,7 @@ def full_like(
 
 def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None, requires_grad=False):
     """Values from ``start`` to ``end`` (exclusive) by ``step`` (torch.arange)."""
+    _check_cpu(device)
     if end is None:
         start, end = 0, start
     values = [v.item() if isinstance(v, TensorBase) else v for v in (start, end, step)]
@@ -224,6 +230,7 @@ def arange(start=0, end=None, step=1, *, out=None, dtype=None, device=None, requ
 
 
 def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     if steps < 0:
         raise RuntimeError("number of steps must be non-negative")
     arr = np.linspace(float(start), float(end), int(steps))
@@ -231,11 +238,13 @@ def linspace(start, end, steps, *, out=None, dtype=None, device=None, requires_g
 
 
 def logspace(start, end, steps, base=10.0, *, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     arr = np.logspace(float(start), float(end), int(steps), base=base)
     return _finish(arr.astype(_float_dtype(dtype).np_dtype), requires_grad)
 
 
 def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     return _finish(
         np.eye(n, n if m is None else m, dtype=_float_dtype(dtype).np_dtype), requires_grad
     )
@@ -247,8 +256,7 @@ def eye(n, m=None, *, out=None, dtype=None, device=None, requires_grad=False):
 def legacy_tensor(cls, *args, **kwargs):
     """``Tensor()``, ``Tensor(2, 3)`` (zeros), ``Tensor([1, 2])`` / ``Tensor(ndarray)`` (data)."""
     device = kwargs.pop("device", None)
-    if device is not None:
-        _check_cpu(device)
+    _check_cpu(device)
     if kwargs:
         raise TypeError(
             f"new() received an invalid combination of arguments - got unexpected "

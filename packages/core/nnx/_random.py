@@ -5,7 +5,7 @@ random factories (``rand``, ``randn``, ``randint``, ``randperm``, ``normal`` ...
 import numpy as np
 
 from nnx._C import _C
-from nnx._creation import _finish, _float_dtype, _like, _parse_size
+from nnx._creation import _check_cpu, _finish, _float_dtype, _like, _parse_size
 from nnx._size_device import device as _device
 
 TensorBase = _C.TensorBase
@@ -77,12 +77,14 @@ def set_rng_state(state):
 
 
 def rand(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     d = _float_dtype(dtype)
     arr = _generator(generator).random(_parse_size(size)).astype(d.np_dtype)
     return _finish(arr, requires_grad)
 
 
 def randn(*size, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     d = _float_dtype(dtype)
     arr = _generator(generator).standard_normal(_parse_size(size)).astype(d.np_dtype)
     return _finish(arr, requires_grad)
@@ -100,6 +102,7 @@ def randint(
     requires_grad=False,
 ):
     """``randint(high, size)`` or ``randint(low, high, size)``: integers in [low, high)."""
+    _check_cpu(device)
     if size is None:
         if high is None:
             raise TypeError("randint() missing required argument 'size'")
@@ -116,22 +119,26 @@ def randint(
 
 
 def rand_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_cpu(device)
     return rand(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
 def randn_like(input, *, dtype=None, device=None, requires_grad=False, memory_format=None):
+    _check_cpu(device)
     return randn(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
 
 
 def randint_like(
     input, low=0, high=None, *, dtype=None, device=None, requires_grad=False, memory_format=None
 ):
+    _check_cpu(device)
     if high is None:
         low, high = 0, low
     return randint(low, high, input._data.shape, dtype=_like(input, dtype))
 
 
 def randperm(n, *, generator=None, out=None, dtype=None, device=None, requires_grad=False):
+    _check_cpu(device)
     d = _C.int64 if dtype is None else _C.to_dtype(dtype)
     return _finish(_generator(generator).permutation(int(n)).astype(d.np_dtype), requires_grad)
 
@@ -148,6 +155,7 @@ def normal(
     requires_grad=False,
 ):
     """Samples of N(mean, std); ``mean``/``std`` may be tensors (then the shape is theirs)."""
+    _check_cpu(device)
     m = mean._data if isinstance(mean, TensorBase) else mean
     s = std._data if isinstance(std, TensorBase) else std
     shape = (

@@ -7,9 +7,10 @@ is one function, usable as ``nnx.sum(x)`` and as the method ``x.sum()``).
 
 import numpy as np
 
+from nnx import _backend
 from nnx._C import _C
 from nnx._ops import convert, indexing, inplace, linalg, pointwise, reduction, shape
-from nnx._size_device import CPU, Size
+from nnx._size_device import Size
 
 
 class Tensor(_C.TensorBase):
@@ -94,11 +95,11 @@ class Tensor(_C.TensorBase):
     # -- metadata -----------------------------------------------------------------
     @property
     def device(self):
-        return CPU
+        return _backend.for_array(self._data).device_of(self._data)
 
     @property
     def is_cuda(self):
-        return False
+        return self.device.type == "cuda"
 
     @property
     def is_sparse(self):

@@ -4,6 +4,7 @@ import builtins
 
 import numpy as np
 
+from nnx import _backend
 from nnx._C import _C
 from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad as G
@@ -48,10 +49,7 @@ def _cast(input, dtype, copy=False):
 
 
 def _check_device(dev):
-    dev = _device(dev)
-    if dev.type != "cpu":
-        cuda(None)
-    return dev
+    return _backend.check_cpu(dev)
 
 
 def to(self, *args, **kwargs):
@@ -143,14 +141,7 @@ def cpu(self, memory_format=None):
 
 
 def cuda(self, device=None, non_blocking=False, memory_format=None):
-    from nnx import cuda as _cuda
-
-    if not _cuda.is_available():
-        raise RuntimeError(
-            "nnx has no CUDA backend available: nnx.cuda.is_available() is False "
-            "(no GPU, or the optional 'gpu' extra with pycuda is not installed)"
-        )
-    raise RuntimeError("moving tensors to the GPU arrives with nnx's GPU backend")
+    _backend.check_cpu("cuda" if device is None else device)
 
 
 def clone(input, *, memory_format=None):
