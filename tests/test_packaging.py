@@ -71,3 +71,25 @@ def test_other_packages_require_core(distribution):
 def test_version_attribute_matches_metadata(module):
     distribution = {m: d for d, m in MODULES.items()}[module]
     assert importlib.import_module(module).__version__ == metadata.version(distribution)
+
+
+@pytest.mark.parametrize("distribution", MODULES)
+def test_every_source_file_is_installed(distribution):
+    """The meson.build files list what a wheel holds: a new module must be listed there."""
+    module = MODULES[distribution]
+    folder = {"nnx-core": "core", "nnx-layers": "layers", "nnx-tools": "tools"}[distribution]
+    source_root = CHECKOUT_PACKAGES / folder / module
+    source = {
+        str(p.relative_to(source_root))
+        for pattern in ("*.py", "*.cu")
+        for p in source_root.rglob(pattern)
+        if "__pycache__" not in p.parts
+    }
+    installed_root = _module_origin(module).parent
+    installed = {
+        str(p.relative_to(installed_root))
+        for pattern in ("*.py", "*.cu")
+        for p in installed_root.rglob(pattern)
+        if "__pycache__" not in p.parts
+    }
+    assert source <= installed, f"not installed: {sorted(source - installed)}"
