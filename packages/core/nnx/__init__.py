@@ -4,6 +4,8 @@
 (with nnx-layers installed) every ``torch.nn`` layer under ``nnx.nn``.
 """
 
+import importlib.metadata as _metadata
+
 from nnx import autograd, cuda, nn
 from nnx._C._C import _promote_types as promote_types
 from nnx._C._C import (
@@ -189,7 +191,7 @@ long = int64
 int = int32
 short = int16
 
-__version__ = "0.1.0"
+__version__ = _metadata.version("nnx-core")  # one source: meson.build
 
 
 def is_tensor(obj):

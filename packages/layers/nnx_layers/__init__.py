@@ -6,4 +6,6 @@ distances, vision layers and the recurrent family (RNN, LSTM, GRU and their cell
 package is installed. It holds no layers yet.
 """
 
-__version__ = "0.1.0"
+import importlib.metadata as _metadata
+
+__version__ = _metadata.version("nnx-layers")  # one source: meson.build

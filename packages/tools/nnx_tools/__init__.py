@@ -5,4 +5,6 @@ Checkpoint and state_dict conversion between ``.pt``/``.pth``, ``.safetensors`` 
 It holds no tools yet.
 """
 
-__version__ = "0.1.0"
+import importlib.metadata as _metadata
+
+__version__ = _metadata.version("nnx-tools")  # one source: meson.build
