@@ -7,10 +7,13 @@ import operator
 import numpy as np
 
 from nnx._C import _C
-from nnx._C._C import Node, needs_grad, wrap
+from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad
 from nnx._ops._reduce_base import _const, _dims, _record, _restore
 from nnx._ops._shape_base import wrap_dim
+
+_arange = np.arange
+_tuple_new = tuple.__new__
 
 # -- max, min, amax, amin, argmax, argmin -------------------------------------------------
 
@@ -94,8 +97,48 @@ def _check_nonempty(name, shape, dims):
             raise IndexError(f"{name}(): Expected reduction dim {d} to have non-zero size.")
 
 
+def _values_indices(x, d, keepdim, is_max):
+    """Arrays of max/min values along ``d`` and their (first) indices.  1-D and 2-D inputs
+    skip ``np.take_along_axis``'s generic set-up (bench_ops x.max(1): 14.5 -> 3.3 us)."""
+    nd = x.ndim
+    if nd > 2 or x.size == 0:           # empty: keep the strides this way gives
+        _check_nonempty("max" if is_max else "min", x.shape, (d,))
+        indices = (np.argmax if is_max else np.argmin)(x, axis=d, keepdims=True)
+        values = np.take_along_axis(x, indices, axis=d)
+        if not keepdim:
+            values, indices = np.squeeze(values, d), np.squeeze(indices, d)
+        return values, indices
+    indices = x.argmax(d) if is_max else x.argmin(d)
+    if nd == 1:
+        values = np.asarray(x.take(indices))
+    elif d == 1:
+        values = x[_arange(x.shape[0]), indices]
+    else:
+        values = x[indices, _arange(x.shape[1])]
+    if keepdim:
+        values, indices = np.expand_dims(values, d), np.expand_dims(indices, d)
+    return values, indices
+
+
+def _extreme_dim(input, d, keepdim, is_max):
+    """max(dim) / min(dim) of an input with at least one dim, ``d`` already wrapped."""
+    x = input._data
+    values, indices = _values_indices(x, d, keepdim, is_max)
+    values, indices = wrap(values), wrap(indices.astype(np.int64, copy=False))
+    if needs_grad(input):
+        node = MaxBackward0() if is_max else MinBackward0()
+        node.dim, node.keepdim, node.input_shape = d, keepdim, x.shape
+        attach(node, (input,), values)
+        node.save_for_backward(indices)
+    return _tuple_new(return_types.max if is_max else return_types.min, (values, indices))
+
+
 def _extreme(input, dim, keepdim, other, name):
     """max/min: of all elements, along ``dim`` with indices, or elementwise with ``other``."""
+    if other is None and type(dim) is int:
+        nd = input._data.ndim
+        if -nd <= dim < nd:
+            return _extreme_dim(input, dim + nd if dim < 0 else dim, keepdim, name == "max")
     if other is not None or isinstance(dim, _C.TensorBase):
         from nnx._ops import pointwise
         fn = pointwise.maximum if name == "max" else pointwise.minimum
@@ -111,15 +154,9 @@ def _extreme(input, dim, keepdim, other, name):
             node.save_for_backward(input, out)
         return out
     d = wrap_dim(dim, x.ndim)
-    if x.ndim == 0:
-        values, indices = x.copy(), np.zeros((), dtype=np.int64)
-    else:
-        _check_nonempty(name, x.shape, (d,))
-        indices = (np.argmax if is_max else np.argmin)(x, axis=d, keepdims=True)
-        values = np.take_along_axis(x, indices, axis=d)
-        if not keepdim:
-            values, indices = np.squeeze(values, d), np.squeeze(indices, d)
-    values, indices = wrap(values), wrap(indices.astype(np.int64, copy=False))
+    if x.ndim:
+        return _extreme_dim(input, d, keepdim, is_max)
+    values, indices = wrap(x.copy()), wrap(np.zeros((), dtype=np.int64))
     if needs_grad(input):
         node = _record(MaxBackward0() if is_max else MinBackward0(), input, values,
                        dim=d, keepdim=keepdim, input_shape=x.shape)

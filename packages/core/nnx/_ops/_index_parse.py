@@ -93,6 +93,50 @@ def _check_step(s):
             raise ValueError("step must be greater than zero")
 
 
+def parse_basic(arr, index):
+    """The fast path of ``parse_index`` for an int, a slice, or a tuple of ints and slices
+    (positive steps, ints in range, no more than ``arr.ndim``); None for any other index."""
+    shape = arr.shape
+    tp = type(index)
+    if tp is int:
+        if shape and -shape[0] <= index < shape[0]:
+            return _Index((index, Ellipsis), None, False, "SelectBackward0")
+        return None
+    if tp is slice:
+        if shape and _plain_step(index.step):
+            return _Index((index, Ellipsis), None, False, "SliceBackward0")
+        return None
+    if tp is not tuple or len(index) > len(shape):
+        return None
+    name = "AliasBackward0"
+    for item, n in zip(index, shape):
+        tp = type(item)
+        if tp is int:
+            if not -n <= item < n:
+                return None
+            name = "SelectBackward0"
+        elif tp is not slice:
+            return None
+        elif item.start is None and item.stop is None and item.step is None:
+            continue                    # ':' keeps the name
+        elif _plain_slice(item):        # int bounds: indices() cannot raise
+            if item.indices(n) != (0, n, 1):
+                name = "SliceBackward0"
+        else:
+            return None
+    return _Index(index + (Ellipsis,), None, False, name)
+
+
+def _plain_step(step):
+    return step is None or type(step) is int and step > 0
+
+
+def _plain_slice(s):
+    start, stop = s.start, s.stop
+    return ((start is None or type(start) is int) and (stop is None or type(stop) is int)
+            and _plain_step(s.step))
+
+
 def parse_index(arr, index):
     """Split ``index`` into an :class:`_Index` for ``arr``, with torch's checks and messages."""
     items = [_classify(i) for i in _items(index)]

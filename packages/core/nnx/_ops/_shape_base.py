@@ -14,6 +14,8 @@ def wrap_dim(dim, ndim):
     """``dim`` as an index in ``range(ndim)``, negative dims counting from the end.
 
     A 0-d tensor accepts -1 and 0 (torch's ``maybe_wrap_dim``)."""
+    if type(dim) is int and -ndim <= dim < ndim:        # the common case, checked once
+        return dim + ndim if dim < 0 else dim
     dim = operator.index(dim)
     n = ndim if ndim > 0 else 1
     if dim < -n or dim >= n:
@@ -44,6 +46,21 @@ def _sizes(args, keyword=None):
     return tuple(operator.index(s) for s in args)
 
 
+def _int_sizes(args):
+    """Sizes that are plain ints >= -1 already (varargs or one tuple/list) as a tuple, else
+    None: the fast path of ``_sizes`` for shape ops, whose slow path words every error."""
+    if len(args) == 1:
+        first = args[0]
+        if type(first) is int:
+            return args if first >= -1 else None
+        if isinstance(first, (tuple, list)):
+            args = first
+    for s in args:
+        if type(s) is not int or s < -1:
+            return None
+    return args if type(args) is tuple else tuple(args)
+
+
 def _no_more(kw, name):
     if kw:
         raise TypeError(f"{name}() got an unexpected keyword argument '{next(iter(kw))}'")
@@ -55,6 +72,7 @@ def _view_of(input, arr, node_type, **attrs):
     if needs_grad(input):
         node = node_type()
         node.input_shape = input._data.shape
-        node.__dict__.update(attrs)
+        if attrs:
+            node.__dict__.update(attrs)
         attach(node, (input,), out)
     return out

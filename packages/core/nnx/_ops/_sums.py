@@ -8,7 +8,7 @@ import builtins
 import numpy as np
 
 from nnx._C import _C
-from nnx._C._C import Node, needs_grad, wrap
+from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad
 from nnx._ops._reduce_base import (
     _acc,
@@ -36,17 +36,48 @@ class SumBackward1(SumBackward0):
     pass
 
 
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_add_reduce = np.add.reduce
+_ALL_DIMS = [tuple(range(n)) for n in range(8)]
+
+
+def _fast_dims(x, dim, keepdim, dtype):
+    """``dims`` of a sum or mean that needs no casting (float32/float64 input, no dtype=,
+    dim None or an int in range, keepdim a bool), or None for the general path."""
+    if dtype is not None or (keepdim is not False and keepdim is not True):
+        return None
+    dt = x.dtype
+    if dt is not _F32 and dt is not _F64:
+        return None
+    nd = x.ndim
+    if dim is None:
+        return _ALL_DIMS[nd] if nd < 8 else tuple(range(nd))
+    if type(dim) is int and -nd <= dim < nd:
+        return (dim + nd if dim < 0 else dim,)
+    return None
+
+
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     x = input._data
-    dims = _dims(dim, x.ndim)
-    out_dtype = _sum_dtype(x.dtype, dtype)
-    res = np.sum(x, axis=dims, dtype=_acc(out_dtype), keepdims=keepdim)
-    out = wrap(np.asarray(res).astype(out_dtype, copy=False))
+    dims = _fast_dims(x, dim, keepdim, dtype)
+    if dims is not None:
+        out = wrap(_add_reduce(x, dims, None, None, keepdim))  # np.sum: 2.9 -> 0.9 us
+    else:
+        dims = _dims(dim, x.ndim)
+        out_dtype = _sum_dtype(x.dtype, dtype)
+        res = np.sum(x, axis=dims, dtype=_acc(out_dtype), keepdims=keepdim)
+        out = wrap(np.asarray(res).astype(out_dtype, copy=False))
     if needs_grad(input):
-        node = SumBackward0() if dim is None else SumBackward1()
-        _record(node, input, out, dims=dims, keepdim=keepdim, input_shape=x.shape,
-                input_dtype=x.dtype)
+        _attach(SumBackward0() if dim is None else SumBackward1(), input, out, dims, keepdim)
     return out
+
+
+def _attach(node, input, out, dims, keepdim):
+    """Record a sum or mean (``_record`` without its keyword arguments)."""
+    x = input._data
+    node.dims, node.keepdim, node.input_shape, node.input_dtype = dims, keepdim, x.shape, x.dtype
+    attach(node, (input,), out)
+    return node
 
 
 class MeanBackward0(Node):
@@ -64,6 +95,21 @@ class MeanBackward1(MeanBackward0):
 
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     x = input._data
+    dims = _fast_dims(x, dim, keepdim, dtype)
+    if dims is not None and x.size:
+        count = _count(x.shape, dims)
+        total = _add_reduce(x, dims, None, None, keepdim)
+        out = wrap(total / total.dtype.type(count))     # count > 0: no errstate needed
+    else:
+        out, dims, count = _mean_general(x, dim, keepdim, dtype)
+    if needs_grad(input):
+        node = MeanBackward0() if dim is None else MeanBackward1()
+        node.count = count
+        _attach(node, input, out, dims, keepdim)
+    return out
+
+
+def _mean_general(x, dim, keepdim, dtype):
     out_dtype = _C.to_dtype(dtype).np_dtype if dtype is not None else x.dtype
     if not _is_float(out_dtype):
         raise RuntimeError("mean(): could not infer output dtype. Input dtype must be either a "
@@ -73,12 +119,7 @@ def mean(input, dim=None, keepdim=False, *, dtype=None):
     total = np.sum(x, axis=dims, dtype=_acc(out_dtype), keepdims=keepdim)
     with np.errstate(divide="ignore", invalid="ignore"):
         res = np.asarray(total / np.array(count, dtype=total.dtype))
-    out = wrap(res.astype(out_dtype, copy=False))
-    if needs_grad(input):
-        node = MeanBackward0() if dim is None else MeanBackward1()
-        _record(node, input, out, dims=dims, keepdim=keepdim, input_shape=x.shape,
-                input_dtype=x.dtype, count=count)
-    return out
+    return wrap(res.astype(out_dtype, copy=False)), dims, count
 
 
 # -- prod ------------------------------------------------------------------------------

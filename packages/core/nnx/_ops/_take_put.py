@@ -45,18 +45,23 @@ _VIEW_NODES = {c.__name__: c for c in (AliasBackward0, SelectBackward0, SliceBac
 
 def _take(x, ix, node_type=None):
     """``x`` at ``ix``: a view for basic indices, a copy for advanced ones."""
-    view = x._data[ix.basic]
+    arr = x._data
+    view = arr[ix.basic]
     if ix.adv is None:
         out = make_view(view, x)
-        node_type = _VIEW_NODES[ix.view_name]
-    else:
-        try:
-            out = wrap(view[ix.adv])
-        except IndexError:
-            raise _bounds_error(view.shape, ix) from None
+        if needs_grad(x):
+            node = _VIEW_NODES[ix.view_name]()
+            node.input_shape = arr.shape
+            node.ix = ix                    # no index arrays: nothing to copy (``owned``)
+            attach(node, (x,), out)
+        return out
+    try:
+        out = wrap(view[ix.adv])
+    except IndexError:
+        raise _bounds_error(view.shape, ix) from None
     if needs_grad(x):
         node = (node_type or IndexBackward0)()
-        node.input_shape = x._data.shape
+        node.input_shape = arr.shape
         node.ix = ix.owned()
         attach(node, (x,), out)
     return out

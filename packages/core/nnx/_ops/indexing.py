@@ -29,7 +29,7 @@ from nnx._ops._gather import (
     masked_fill,
     nonzero,
 )
-from nnx._ops._index_parse import _bounds_error, parse_index
+from nnx._ops._index_parse import _bounds_error, parse_basic, parse_index
 from nnx._ops._take_put import (
     AliasBackward0,
     IndexBackward0,
@@ -68,7 +68,8 @@ __all__ = [
 
 def getitem(self, index):
     """``self[index]`` with torch's rules: basic indices give views, tensors give copies."""
-    return _take(self, parse_index(self._data, index))
+    ix = parse_basic(self._data, index)     # ints and slices: skip the general parser
+    return _take(self, parse_index(self._data, index) if ix is None else ix)
 
 
 # -- x[index] = value -----------------------------------------------------------------

@@ -14,6 +14,7 @@ from nnx._ops import _grad, shape
 from nnx._ops.shape import wrap_dim
 
 TensorBase = _C.TensorBase
+_concatenate = np.concatenate
 
 
 def _tensor_list(tensors, name):
@@ -56,10 +57,49 @@ def _is_legacy_empty(t):
     return t._data.ndim == 1 and t._data.shape[0] == 0
 
 
+def _fast_cat(tensors, dim):
+    """cat of a list or tuple of tensors of one dtype and ndim, none of them a skipped
+    empty 1-D tensor, ``dim`` an int in range; None where the general path must decide."""
+    if type(tensors) is not list and type(tensors) is not tuple or not tensors:
+        return None
+    first = tensors[0]
+    if not isinstance(first, TensorBase):
+        return None
+    dt, nd = first._data.dtype, first._data.ndim
+    if type(dim) is not int or not -nd <= dim < nd:
+        return None
+    d = dim + nd if dim < 0 else dim
+    arrays, pieces, start = [], [], 0
+    for t in tensors:
+        if not isinstance(t, TensorBase):
+            return None
+        a = t._data
+        shape = a.shape
+        if a.dtype is not dt or len(shape) != nd or (nd == 1 and shape[0] == 0):
+            return None
+        arrays.append(a)
+        length = shape[d]
+        pieces.append((start, length, shape, dt, t._requires_grad))
+        start += length
+    try:
+        out = wrap(_concatenate(arrays, d))
+    except ValueError:                      # sizes differ: the general path words it
+        return None
+    if needs_grad(*tensors):
+        node = CatBackward0()
+        node.dim, node.pieces = d, pieces
+        attach(node, tensors, out)
+    return out
+
+
 def cat(tensors, dim=0, *, out=None):
     """Join tensors along an existing dim; all other sizes must match.
 
     1-D empty tensors are skipped, as torch still allows for backward compatibility."""
+    if out is None:
+        result = _fast_cat(tensors, dim)
+        if result is not None:
+            return result
     if out is not None:
         raise TypeError("nnx.cat does not support out=")
     tensors = _tensor_list(tensors, "cat")
