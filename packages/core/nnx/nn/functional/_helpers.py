@@ -1,6 +1,8 @@
 """Shared plumbing of nnx.nn.functional: argument checks with torch's messages, the
 array-or-Tensor math that backward formulas use, and the random source of dropout."""
 
+import functools
+
 import numpy as np
 
 from nnx import _random
@@ -79,6 +81,29 @@ def forbid_grad(fname, argname, tensor):
     if tensor is not None and _C.is_grad_enabled() and tensor.requires_grad:
         raise RuntimeError(f"The function '{fname}' is not differentiable with respect to "
                            f"argument '{argname}'. This input cannot have requires_grad True.")
+
+
+_NUMPY_2 = int(np.__version__.split(".")[0]) >= 2
+
+
+def ignoring_fp_errors(**errstate):
+    """Decorator: the function runs under ``np.errstate(**errstate)``.
+
+    NumPy 2's errstate decorates a function by setting its context variable directly:
+    0.47 us a call against 0.97 us for a ``with`` block (timeit, NumPy 2.4).
+    NumPy 1's shares one errstate object between calls, which is not re-entrant, so there
+    each call enters a fresh one.
+    """
+    def decorate(fn):
+        if _NUMPY_2:
+            return np.errstate(**errstate)(fn)
+
+        @functools.wraps(fn)
+        def inner(*args):
+            with np.errstate(**errstate):
+                return fn(*args)
+        return inner
+    return decorate
 
 
 # -- math on arrays and Tensors ----------------------------------------------------------

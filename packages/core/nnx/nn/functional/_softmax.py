@@ -8,7 +8,7 @@ import warnings
 import numpy as np
 
 from nnx._C import _C
-from nnx._C._C import Node, attach, needs_grad, wrap
+from nnx._C._C import Node, TensorBase, attach, needs_grad, wrap
 from nnx._ops import _grad
 from nnx.nn.functional import _helpers as H
 
@@ -20,6 +20,11 @@ def _compute_dtype(dtype):
     return np.float32 if dtype == np.float16 else dtype
 
 
+# ufunc.reduce itself: ndarray.max / .sum add a Python layer (1 us each on 4 x 8)
+_max = np.maximum.reduce
+_sum = np.add.reduce
+
+
 def softmax_array(x, axis):
     """exp(x - max) / sum: stable; a row of -inf gives nan, as in torch."""
     if x.ndim == 0:
@@ -27,11 +32,7 @@ def softmax_array(x, axis):
     if x.size == 0:
         return np.empty_like(x)
     xc = x.astype(_compute_dtype(x.dtype), copy=False)
-    with np.errstate(invalid="ignore", over="ignore"):
-        e = np.subtract(xc, xc.max(axis=axis, keepdims=True))
-        np.exp(e, out=e)
-        e /= e.sum(axis=axis, keepdims=True)
-    return e.astype(x.dtype, copy=False)
+    return _softmax_kernel(xc, axis).astype(x.dtype, copy=False)
 
 
 def log_softmax_array(x, axis):
@@ -41,10 +42,25 @@ def log_softmax_array(x, axis):
     if x.size == 0:
         return np.empty_like(x)
     xc = x.astype(_compute_dtype(x.dtype), copy=False)
-    with np.errstate(invalid="ignore", over="ignore", divide="ignore"):
-        shifted = xc - xc.max(axis=axis, keepdims=True)
-        shifted -= np.log(np.exp(shifted).sum(axis=axis, keepdims=True))
-    return shifted.astype(x.dtype, copy=False)
+    return _log_softmax_kernel(xc, axis).astype(x.dtype, copy=False)
+
+
+# The kernels: a float32 or float64 x of at least one dimension and one element.  Rows
+# holding inf, or spanning more than the dtype's range, give nan / inf without a warning.
+
+@H.ignoring_fp_errors(invalid="ignore", over="ignore")
+def _softmax_kernel(x, axis):
+    e = np.subtract(x, _max(x, axis, keepdims=True))
+    np.exp(e, out=e)
+    e /= _sum(e, axis, keepdims=True)
+    return e
+
+
+@H.ignoring_fp_errors(invalid="ignore", over="ignore", divide="ignore")
+def _log_softmax_kernel(x, axis):
+    shifted = x - _max(x, axis, keepdims=True)
+    shifted -= np.log(_sum(np.exp(shifted), axis, keepdims=True))
+    return shifted
 
 
 class SoftmaxBackward0(Node):
@@ -96,11 +112,29 @@ def _softmax_like(name, kernel, node_type, input, dim, stacklevel, dtype):
     if x.dtype.kind != "f":
         last = "lastdim_" if axis == max(x.ndim, 1) - 1 else ""
         H.check_floating(f"{name}_{last}kernel_impl", x)
-    out = wrap(kernel(x, axis))
+    return _record(node_type, input, wrap(kernel(x, axis)), axis, x.ndim, cast_from)
+
+
+def _fast_axis(input, dim, dtype):
+    """The axis when the call is the common one: a float32 / float64 tensor of at least one
+    element and dimension, an int ``dim`` in range, no ``dtype``; else None.  Such calls
+    skip _softmax_like's checks and go straight to the kernel.  bench_ops.py, softmax on
+    4 x 8: 3.3 -> 2.6-2.9 x torch (8.1 -> 6.7 us), of which the kernel's NumPy calls take
+    4.4 us: 1.7 x torch's whole call."""
+    if dtype is not None or type(dim) is not int or not isinstance(input, TensorBase):
+        return None
+    x = input._data
+    n = x.ndim
+    if x.dtype.char not in "fd" or not x.size or not -n <= dim < n:   # 0-d: never in range
+        return None
+    return dim + n if dim < 0 else dim
+
+
+def _record(node_type, input, out, axis, ndim, cast_from):
     if needs_grad(input):
         node = node_type()
         node.dim = axis
-        node.ndim = x.ndim
+        node.ndim = ndim
         node.input_dtype = cast_from
         attach(node, (input,), out)
         node.save_for_backward(out)
@@ -121,7 +155,12 @@ def softmax(input, dim=None, _stacklevel=3, dtype=None):
         >>> F.softmax(nnx.tensor([[1.0, 1.0]]), dim=1)
         tensor([[0.5000, 0.5000]])
     """
-    return _softmax_like("softmax", softmax_array, SoftmaxBackward0, input, dim, _stacklevel, dtype)
+    axis = _fast_axis(input, dim, dtype)
+    if axis is None:
+        return _softmax_like("softmax", softmax_array, SoftmaxBackward0, input, dim,
+                             _stacklevel, dtype)
+    x = input._data
+    return _record(SoftmaxBackward0, input, wrap(_softmax_kernel(x, axis)), axis, x.ndim, None)
 
 
 def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
@@ -129,5 +168,10 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
 
     Args: as :func:`softmax`.
     """
-    return _softmax_like("log_softmax", log_softmax_array, LogSoftmaxBackward0, input, dim,
-                         _stacklevel, dtype)
+    axis = _fast_axis(input, dim, dtype)
+    if axis is None:
+        return _softmax_like("log_softmax", log_softmax_array, LogSoftmaxBackward0, input, dim,
+                             _stacklevel, dtype)
+    x = input._data
+    return _record(LogSoftmaxBackward0, input, wrap(_log_softmax_kernel(x, axis)), axis, x.ndim,
+                   None)
