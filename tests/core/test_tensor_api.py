@@ -144,7 +144,7 @@ def test_repr_like_torch():
     assert repr(nnx.tensor([1, 2], dtype=nnx.int32)) == "tensor([1, 2], dtype=nnx.int32)"
     assert repr(nnx.tensor(2.5, dtype=nnx.float64)) == "tensor(2.5000, dtype=nnx.float64)"
     x = nnx.tensor([1.0], requires_grad=True)
-    assert repr(x * 2) == "tensor([2.], grad_fn=<MulBackward1>)"
+    assert repr(x * 2) == "tensor([2.], grad_fn=<MulBackward0>)"
 
 
 def test_deepcopy_and_pickle_keep_values():

@@ -110,6 +110,9 @@ cdef object _binary(int op, TensorBase a, object other, bint reflected):
         if x.dtype is not y.dtype:
             common = _tensor_pair_dtype(x, y)
     elif isinstance(other, (float, int)):
+        if op == OP_DIV and reflected:
+            # torch: scalar / x is reciprocal(x) * scalar (two nodes, its rounding)
+            return _binary(OP_MUL, <TensorBase>_unary(UOP_RECIPROCAL, a), other, False)
         y = other
         common = combine_categories(dtype_of_array(x), scalar_dtype(other))
         if common.np_dtype is x.dtype and not (
@@ -217,9 +220,11 @@ cdef class _BinaryBackward(Node):
             gl = _reduce_grad(gl, self.left_shape, self.left_dtype)
         if gr is not None:
             gr = _reduce_grad(gr, self.right_shape, self.right_dtype)
-        if self.scalar is not None or len(self.next_functions) == 1:
-            return (gr,) if self.scalar_left else (gl,)
-        return (gl, gr)
+        if self.scalar is None:
+            return (gl, gr)
+        if _scalar_has_edge(op, self.scalar_left):
+            return (gr if self.scalar_left else gl, None)
+        return (gr,) if self.scalar_left else (gl,)
 
     cdef tuple _operands(self):
         """(left, right) values; saved slots are (left, right[, output])."""
@@ -257,15 +262,7 @@ cdef class AddBackward0(_BinaryBackward):
     pass
 
 
-cdef class AddBackward1(_BinaryBackward):
-    pass
-
-
 cdef class SubBackward0(_BinaryBackward):
-    pass
-
-
-cdef class SubBackward1(_BinaryBackward):
     pass
 
 
@@ -277,15 +274,7 @@ cdef class MulBackward0(_BinaryBackward):
     pass
 
 
-cdef class MulBackward1(_BinaryBackward):
-    pass
-
-
 cdef class DivBackward0(_BinaryBackward):
-    pass
-
-
-cdef class DivBackward1(_BinaryBackward):
     pass
 
 
@@ -301,25 +290,28 @@ cdef class PowBackward2(_BinaryBackward):
     pass
 
 
+cdef inline bint _scalar_has_edge(int op, bint scalar_left):
+    """torch wraps a scalar operand as a tensor with edge (None, 0) -- except for rsub and pow.
+
+    ``x + 1``, ``1 + x``, ``x * 2``, ``x - 1`` and ``x / 2`` record (x's edge, (None, 0)), the
+    tensor first; ``1 - x``, ``x ** 2`` and ``2 ** x`` record x's edge alone.
+    """
+    if op == OP_ADD or op == OP_MUL:
+        return True
+    return (op == OP_SUB or op == OP_DIV) and not scalar_left
+
+
 cdef _BinaryBackward _new_binary_node(int op, bint with_scalar, bint scalar_left):
-    # explicit constructors: Cython calls each type's tp_new directly
+    # torch 2.13's grad_fn names; explicit constructors so Cython calls tp_new directly
     if op == OP_ADD:
-        if with_scalar:
-            return AddBackward1.__new__(AddBackward1)
         return AddBackward0.__new__(AddBackward0)
     if op == OP_SUB:
-        if not with_scalar:
-            return SubBackward0.__new__(SubBackward0)
-        if scalar_left:
+        if with_scalar and scalar_left:
             return RsubBackward1.__new__(RsubBackward1)
-        return SubBackward1.__new__(SubBackward1)
+        return SubBackward0.__new__(SubBackward0)
     if op == OP_MUL:
-        if with_scalar:
-            return MulBackward1.__new__(MulBackward1)
         return MulBackward0.__new__(MulBackward0)
     if op == OP_DIV:
-        if with_scalar:
-            return DivBackward1.__new__(DivBackward1)
         return DivBackward0.__new__(DivBackward0)
     if not with_scalar:
         return PowBackward1.__new__(PowBackward1)
@@ -355,12 +347,13 @@ cdef void _record_binary(int op, TensorBase left, TensorBase right, object scala
         node.need_right = right._requires_grad
         if right._requires_grad and right._data.dtype is not out_dtype:
             node.right_dtype = right._data.dtype
+    cdef TensorBase tensor = left if left is not None else right
     if left is not None and right is not None:
         node.next_functions = (_edge(left), _edge(right))
-    elif left is not None:
-        node.next_functions = (_edge(left),)
+    elif _scalar_has_edge(op, scalar_left):
+        node.next_functions = (_edge(tensor), _NO_EDGE)
     else:
-        node.next_functions = (_edge(right),)
+        node.next_functions = (_edge(tensor),)
     _set_history(out, node)
     if op == OP_MUL or op == OP_DIV or op == OP_POW:
         # save what the formulas read: the other operand (mul), the divisor (div), ...

@@ -174,6 +174,9 @@ cdef class AccumulateGrad(Node):
     def variable(self):
         return self._variable_ref()
 
+    def name(self):
+        return "nnx::autograd::AccumulateGrad"      # torch: torch::autograd::AccumulateGrad
+
     cpdef object _apply(self, object grad):
         cdef TensorBase var = self._variable_ref()
         cdef TensorBase current

@@ -1,5 +1,6 @@
-# Unary math (neg, exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu): forward and
-# backward side by side, like binary.pxi.  The Python entry points for both files close it.
+# Unary math (neg, exp, log, sqrt, rsqrt, abs, sin, cos, tanh, sigmoid, relu,
+# reciprocal): forward and backward side by side, like binary.pxi.  The Python entry
+# points for both files close this one.
 
 cdef enum:
     UOP_NEG = 0
@@ -13,11 +14,13 @@ cdef enum:
     UOP_TANH = 8
     UOP_SIGMOID = 9
     UOP_RELU = 10
+    UOP_RECIPROCAL = 11
 
 # which unary ops promote integer input to the default float dtype
-cdef tuple _uop_float_only = (False, True, True, True, True, False, True, True, True, True, False)
+cdef tuple _uop_float_only = (False, True, True, True, True, False, True, True, True, True, False,
+                              True)
 # which value the backward formula needs: 0 none, 1 the input, 2 the output
-cdef tuple _uop_saves = (0, 2, 1, 2, 2, 1, 1, 1, 2, 2, 2)
+cdef tuple _uop_saves = (0, 2, 1, 2, 2, 1, 1, 1, 2, 2, 2, 2)
 
 
 cdef object _unary_forward(int op, object x):
@@ -50,6 +53,9 @@ cdef object _unary_forward(int op, object x):
             if x.dtype.itemsize == 2:  # float16 overflows at |x| ~ 11: compute in float32
                 return (1 / (1 + _np.exp(-x.astype(_np.float32)))).astype(x.dtype)
             return 1 / (1 + _np.exp(-x))
+    if op == UOP_RECIPROCAL:
+        with _errstate(divide="ignore", invalid="ignore"):
+            return _np.reciprocal(x)
     return _np.maximum(x, 0)
 
 
@@ -77,6 +83,8 @@ cdef class _UnaryBackward(Node):
             return (g * (1 - v * v),)
         if op == UOP_SIGMOID:
             return (g * (1 - v) * v,)
+        if op == UOP_RECIPROCAL:
+            return (-g * (v * v),)
         return (g * (v > 0),)
 
 
@@ -124,6 +132,10 @@ cdef class ReluBackward0(_UnaryBackward):
     pass
 
 
+cdef class ReciprocalBackward0(_UnaryBackward):
+    pass
+
+
 cdef _UnaryBackward _new_unary_node(int op):
     # explicit constructors: Cython calls each type's tp_new directly
     if op == UOP_TANH:
@@ -146,6 +158,8 @@ cdef _UnaryBackward _new_unary_node(int op):
         return AbsBackward0.__new__(AbsBackward0)
     if op == UOP_SIN:
         return SinBackward0.__new__(SinBackward0)
+    if op == UOP_RECIPROCAL:
+        return ReciprocalBackward0.__new__(ReciprocalBackward0)
     return CosBackward0.__new__(CosBackward0)
 
 
@@ -189,5 +203,6 @@ def binary_op(str name, TensorBase a, other, bint reflected=False):
 
 cdef dict _unary_by_name = {"neg": UOP_NEG, "exp": UOP_EXP, "log": UOP_LOG, "sqrt": UOP_SQRT,
                             "rsqrt": UOP_RSQRT, "abs": UOP_ABS, "sin": UOP_SIN, "cos": UOP_COS,
-                            "tanh": UOP_TANH, "sigmoid": UOP_SIGMOID, "relu": UOP_RELU}
+                            "tanh": UOP_TANH, "sigmoid": UOP_SIGMOID, "relu": UOP_RELU,
+                            "reciprocal": UOP_RECIPROCAL}
 cdef dict _binary_by_name = {name: i for i, name in enumerate(_op_names)}

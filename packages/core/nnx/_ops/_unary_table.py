@@ -23,7 +23,6 @@ _UNARY_TABLE = {
     "log1p": ("Log1PBackward0", np.log1p, lambda x, out: 1.0 / (x + 1), True),
     "expm1": ("Expm1Backward0", np.expm1, lambda x, out: out + 1, True),
     "exp2": ("Exp2Backward0", np.exp2, lambda x, out: out * np.log(2.0), True),
-    "reciprocal": ("ReciprocalBackward0", np.reciprocal, lambda x, out: -(out * out), True),
     "square": ("PowBackward0", np.square, lambda x, out: 2 * x, False),
     "tan": ("TanBackward0", np.tan, lambda x, out: 1 + out * out, True),
     "asin": (
@@ -106,7 +105,6 @@ log10 = _make_unary("log10")
 log1p = _make_unary("log1p")
 expm1 = _make_unary("expm1")
 exp2 = _make_unary("exp2")
-reciprocal = _make_unary("reciprocal")
 square = _make_unary("square")
 tan = _make_unary("tan")
 asin = _make_unary("asin")

@@ -96,7 +96,8 @@ class _SetitemBackward(Node):
 
 
 class CopySlices(_SetitemBackward):
-    pass
+    def name(self):
+        return "nnx::autograd::CopySlices"          # torch: torch::autograd::CopySlices
 
 
 class IndexPutBackward0(_SetitemBackward):

@@ -136,6 +136,9 @@ class CopySlices(Node):
     differentiable under create_graph.
     """
 
+    def name(self):
+        return "nnx::autograd::CopySlices"          # torch: torch::autograd::CopySlices
+
     def backward(self, grad):
         if G.is_tensor(grad):
             keep = np.ones(self.base_shape, dtype=grad._data.dtype)

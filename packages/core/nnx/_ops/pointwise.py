@@ -39,7 +39,6 @@ from nnx._ops._unary_table import (  # noqa: F401  (re-exported)
     log1p,
     log2,
     log10,
-    reciprocal,
     round,
     sign,
     sinh,
@@ -257,5 +256,9 @@ def sigmoid(input):
 
 def relu(input):
     return unary_op("relu", input)
+
+
+def reciprocal(input):
+    return unary_op("reciprocal", input)
 
 

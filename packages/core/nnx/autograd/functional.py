@@ -137,14 +137,14 @@ def grad(
         _roots(outputs), grads, retain_graph, create_graph, _input_edges(inputs), False
     )
     result = []
-    for _i, (t, g) in enumerate(zip(inputs, captured)):
+    for i, (t, g) in enumerate(zip(inputs, captured)):
         if g is None:
             if materialize_grads:
                 result.append(_C.wrap(np.zeros_like(t._data)))
                 continue
             if not allow_unused:
                 raise RuntimeError(
-                    "One of the differentiated Tensors appears to not have been used "
+                    f"The differentiated Tensor at index {i} appears to not have been used "
                     "in the graph. Set allow_unused=True if this is the desired "
                     "behavior."
                 )
