@@ -272,3 +272,46 @@ def test_no_runtime_warnings_for_domain_edges():
         nnx.tensor([-100.0, 100.0]).sigmoid()
         x = nnx.tensor([0.0, 1.0], requires_grad=True)
         x.sqrt().sum().backward()
+
+
+def test_addcmul_addcdiv_lerp_values_and_gradients():
+    a, b, c = rand(3, 4), rand(3, 4), rand(4, low=0.5, high=2)
+    np.testing.assert_allclose(nnx.addcmul(a, b, c, value=0.5).detach().numpy(),
+                               a.detach().numpy() + 0.5 * b.detach().numpy() * c.detach().numpy())
+    np.testing.assert_allclose(a.addcdiv(b, c, value=-2).detach().numpy(),
+                               a.detach().numpy() - 2 * b.detach().numpy() / c.detach().numpy())
+    assert gradcheck(lambda x, y, z: nnx.addcmul(x, y, z, value=0.3), (a, b, c))
+    assert gradcheck(lambda x, y, z: nnx.addcdiv(x, y, z, value=0.3), (a, b, c))
+    assert gradcheck(lambda x, y, w: x.lerp(y, w), (a, b, c))
+
+
+def test_fused_inplace_forms_match_out_of_place():
+    rng = np.random.default_rng(3)
+    base, t1, t2 = (nnx.tensor(rng.random((3, 4))) for _ in range(3))
+    t2.add_(0.5)
+    for name, value in (("addcmul", 0.1), ("addcdiv", -0.2)):
+        expected = getattr(nnx, name)(base, t1, t2, value=value)
+        target = base.clone()
+        with nnx.no_grad():
+            getattr(target, name + "_")(t1, t2, value=value)
+        np.testing.assert_allclose(target.numpy(), expected.numpy(), rtol=1e-12)
+        assert target._version == 1
+    target = base.clone()
+    target.lerp_(t1, 0.25)
+    np.testing.assert_allclose(target.numpy(), (base + 0.25 * (t1 - base)).numpy(), rtol=1e-12)
+    with pytest.raises(RuntimeError, match="Integer division with addcdiv is no longer supported"):
+        nnx.ones(2).addcdiv_(nnx.tensor([1, 2]), nnx.tensor([1, 2]))
+
+
+def test_fused_inplace_records_when_needed():
+    x = rand(3)
+    y = x * 1
+    y.addcmul_(x, x, value=2.0)          # y = x + 2 x^2
+    y.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), 1 + 4 * x.detach().numpy())
+
+
+def test_inplace_division_honours_rounding_mode_without_grad():
+    t = nnx.tensor([7.0, -7.0])
+    t.div_(2, rounding_mode="floor")
+    assert t.tolist() == [3.0, -4.0]

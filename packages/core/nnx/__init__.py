@@ -43,6 +43,7 @@ from nnx._creation import (
     zeros,
     zeros_like,
 )
+from nnx._ops._fused import addcdiv, addcmul
 from nnx._ops.convert import clone
 from nnx._ops.indexing import gather, index_select, masked_fill, nonzero
 from nnx._ops.join import cat, concat, concatenate, dstack, hstack, row_stack, stack, vstack

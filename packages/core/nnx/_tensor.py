@@ -9,7 +9,7 @@ import numpy as np
 
 from nnx import _backend
 from nnx._C import _C
-from nnx._ops import convert, indexing, inplace, linalg, pointwise, reduction, shape
+from nnx._ops import _fused, convert, indexing, inplace, linalg, pointwise, reduction, shape
 from nnx._size_device import Size
 
 
@@ -241,6 +241,8 @@ class Tensor(_C.TensorBase):
     maximum = pointwise.maximum
     minimum = pointwise.minimum
     lerp = pointwise.lerp
+    addcmul = _fused.addcmul
+    addcdiv = _fused.addcdiv
     eq = pointwise.eq
     ne = pointwise.ne
     lt = pointwise.lt
@@ -349,6 +351,9 @@ class Tensor(_C.TensorBase):
     sigmoid_ = inplace.sigmoid_
     relu_ = inplace.relu_
     clamp_ = inplace.clamp_
+    addcmul_ = inplace.addcmul_
+    addcdiv_ = inplace.addcdiv_
+    lerp_ = inplace.lerp_
     clip_ = inplace.clamp_
     zero_ = inplace.zero_
     fill_ = inplace.fill_

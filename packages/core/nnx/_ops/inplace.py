@@ -14,8 +14,8 @@ import numpy as np
 
 from nnx._C import _C
 from nnx._C._C import Node, attach, needs_grad, snapshot, wrap
+from nnx._ops import _fused, pointwise
 from nnx._ops import _grad as G
-from nnx._ops import pointwise
 from nnx._ops._names import SCALAR_NAMES
 from nnx._ops.convert import _cast
 
@@ -189,7 +189,8 @@ def _arith_inplace(name, fast):
         check_inplace(self)
         if alpha != 1:
             other = other * alpha
-        if not needs_grad(self, other) and self._base is None or not _C.is_grad_enabled():
+        recorded = _C.is_grad_enabled() and (needs_grad(self, other) or self._base is not None)
+        if not recorded and not kwargs:
             operand = other._data if isinstance(other, TensorBase) else other
             try:
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -215,14 +216,47 @@ def _arith_inplace(name, fast):
     return op
 
 
-def _add_fast(a, b, out, casting):
-    np.add(a, b, out=out, casting=casting)
-
-
 add_ = _arith_inplace("add", np.add)
 sub_ = _arith_inplace("sub", np.subtract)
 mul_ = _arith_inplace("mul", np.multiply)
 div_ = _arith_inplace("div", np.true_divide)
+
+
+def _fused_inplace(name, combine):
+    """addcmul_ / addcdiv_: straight into memory when nothing is recorded (optimizer steps)."""
+    fused = getattr(_fused, name)
+
+    def op(self, tensor1, tensor2, *, value=1):
+        check_inplace(self)
+        if _C.is_grad_enabled() and (needs_grad(self, tensor1, tensor2) or self._base is not None):
+            operand = snapshot(self) if needs_grad(self, tensor1, tensor2) else self
+            return commit(self, fused(operand, tensor1, tensor2, value=value))
+        _fused.check_arguments(name, value, self, tensor1, tensor2)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            update = combine(tensor1._data, tensor2._data)
+            if value != 1:
+                update *= value
+            _write(self, self._data + update)
+        return self
+
+    op.__name__ = op.__qualname__ = name + "_"
+    op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
+    return op
+
+
+addcmul_ = _fused_inplace("addcmul", np.multiply)
+addcdiv_ = _fused_inplace("addcdiv", np.true_divide)
+
+
+def lerp_(self, end, weight):
+    """In-place ``self + weight * (end - self)`` (torch.Tensor.lerp_)."""
+    check_inplace(self)
+    if _C.is_grad_enabled() and (needs_grad(self, end, weight) or self._base is not None):
+        operand = snapshot(self) if needs_grad(self, end, weight) else self
+        return commit(self, pointwise.lerp(operand, end, weight))
+    w = weight._data if isinstance(weight, TensorBase) else weight
+    _write(self, self._data + w * (end._data - self._data))
+    return self
 
 
 def pow_(self, exponent):
