@@ -79,16 +79,12 @@ class Tensor(_C.TensorBase):
             )
         if id(self) in memo:
             return memo[id(self)]
-        new = type(self).__new__(type(self)) if type(self) is not Tensor else None
-        data = np.array(self._data, copy=True)
-        if new is None or not isinstance(new, Tensor):
-            new = _C.wrap(data)
-        else:
-            new._data = data
+        new = _C.TensorBase.__new__(type(self))      # no constructor: the copy is exact
+        new._data = np.array(self._data, copy=True)
         new.requires_grad_(self._requires_grad)
         if self._grad is not None:
             new._grad = self._grad.__deepcopy__(memo)
-        new.__dict__.update({k: v for k, v in self.__dict__.items()})
+        new.__dict__.update(self.__dict__)
         memo[id(self)] = new
         return new
 

@@ -51,3 +51,20 @@ cdef object _where(object cond, object a, object b):
     if _is_tensor(cond) or _is_tensor(a) or _is_tensor(b):
         return _tensor_type._where(cond, a, b)
     return _np.where(cond, a, b)
+
+
+# Python entries (nnx/_ops/_grad.py): one implementation for the Cython and the Python ops.
+def grad_sum_to(g, shape):
+    return _sum_to(g, shape)
+
+
+def grad_cast(g, np_dtype):
+    return _cast_grad(g, np_dtype)
+
+
+def grad_math(str name, x):
+    return _math(name, x)
+
+
+def grad_where(cond, a, b):
+    return _where(cond, a, b)

@@ -121,7 +121,7 @@ cdef object _binary(int op, TensorBase a, object other, bint reflected):
         else:
             y = _scalar_as(other, common)
     elif isinstance(other, (_ndarray, _np.generic)):
-        b = _wrap_array(_np.asarray(other))
+        b = wrap(other)
         y = b._data
         if x.dtype is not y.dtype:
             common = _tensor_pair_dtype(x, y)

@@ -75,10 +75,6 @@ def grad_edge(TensorBase t):
     return _edge(t)
 
 
-def unpacking_as_tensors():
-    return bool(_unpack_as_tensors)
-
-
 def result_type(*operands):
     """torch.result_type over any number of tensors and Python scalars."""
     cdef dtype dim_t = None, zero_t = None, scalar_t = None, d

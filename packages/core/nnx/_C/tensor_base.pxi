@@ -335,14 +335,6 @@ cdef inline TensorBase _wrap(object arr):
     return t
 
 
-def _wrap_array(arr):
-    """Python entry to _wrap; ``arr`` must already be an ndarray of an nnx dtype."""
-    if type(arr) is not _ndarray:
-        arr = _np.asarray(arr)
-    dtype_of_array(arr)
-    return _wrap(arr)
-
-
 cdef inline void _set_history(TensorBase out, Node node, int output_nr=0):
     out._grad_fn = node
     out._output_nr = output_nr

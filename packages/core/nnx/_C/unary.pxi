@@ -191,6 +191,11 @@ cdef object _unary(int op, TensorBase a):
     return out
 
 
+def unary_array(str name, x):
+    """The forward kernel alone, on an ndarray (functionals reuse it in their formulas)."""
+    return _unary_forward(_unary_by_name[name], x)
+
+
 def unary_op(str name, TensorBase a):
     """Python entry to the Cython unary ops, by name (used by nnx.Tensor / nnx.functional)."""
     return _unary(_unary_by_name[name], a)

@@ -9,6 +9,7 @@ from nnx._C._C import Node, TensorBase, attach, broadcast_message, needs_grad, w
 from nnx._ops import _grad
 from nnx._ops._index_parse import _Index
 from nnx._ops._names import CPP_NAMES as _CPP_NAMES
+from nnx._ops._shape_base import wrap_dim
 from nnx._ops._take_put import _take, _TakeBackward
 
 # -- index_select, gather ------------------------------------------------------------
@@ -21,14 +22,6 @@ class GatherBackward0(_TakeBackward):
     pass
 
 
-def _wrap_dim(dim, ndim):
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim % n
-
-
 def _index_array(index, what):
     arr = index._data if isinstance(index, TensorBase) else np.asarray(index)
     if arr.dtype != np.int64 and arr.dtype != np.int32:
@@ -39,7 +32,7 @@ def _index_array(index, what):
 def index_select(input, dim, index):
     """The entries of ``input`` at positions ``index`` (1-D) along ``dim``."""
     x = input._data
-    dim = _wrap_dim(dim, x.ndim)
+    dim = wrap_dim(dim, x.ndim)
     idx = _index_array(index, "index_select(): Expected dtype int32 or int64 for index")
     if idx.ndim > 1:
         raise IndexError("index_select(): Index is supposed to be a vector")
@@ -59,7 +52,7 @@ def index_select(input, dim, index):
 def gather(input, dim, index, *, sparse_grad=False):
     """``out[i][j][k] = input[index[i][j][k]][j][k]`` (for ``dim == 0``), torch.gather."""
     x = input._data
-    dim = _wrap_dim(dim, x.ndim)
+    dim = wrap_dim(dim, x.ndim)
     idx = _index_array(index, "gather(): Expected dtype int32/int64 for index")
     if max(idx.ndim, 1) != max(x.ndim, 1):
         raise RuntimeError("Index tensor must have the same number of dimensions as input tensor")

@@ -9,6 +9,12 @@ import numpy as np
 
 from nnx._C import _C
 
+# Shared with the engine's Cython ops (nnx/_C/backward_helpers.pxi):
+sum_to = _C.grad_sum_to          # sum a broadcast gradient down to a shape
+cast = _C.grad_cast              # a gradient in another NumPy dtype
+math = _C.grad_math              # an elementwise function by NumPy name (exp, log, sign ...)
+where = _C.grad_where            # np.where, or nnx.where when a Tensor is involved
+
 
 def is_tensor(x):
     return isinstance(x, _C.TensorBase)
@@ -19,20 +25,6 @@ def zeros(shape, like):
     if is_tensor(like):
         return _C.wrap(np.zeros(tuple(shape), dtype=like._data.dtype))
     return np.zeros(tuple(shape), dtype=like.dtype)
-
-
-def sum_to(g, shape):
-    """Sum a broadcast gradient down to ``shape``."""
-    shape = tuple(shape)
-    gshape = tuple(g.shape)
-    if gshape == shape:
-        return g
-    lead = len(gshape) - len(shape)
-    axes = tuple(range(lead)) + tuple(
-        lead + i for i, s in enumerate(shape) if s == 1 and gshape[lead + i] != 1)
-    if is_tensor(g):
-        return g.sum(dim=axes, keepdim=True).reshape(shape) if axes else g.reshape(shape)
-    return (g.sum(axis=axes, keepdims=True) if axes else g).reshape(shape)
 
 
 def reduce_sum(g, dims, keepdim=False):
@@ -69,26 +61,6 @@ def unsqueeze_dims(g, dims, ndim):
     for d in sorted(dims):
         shape.insert(d, 1)
     return g.reshape(tuple(shape))
-
-
-def math(name, x):
-    """An elementwise function by NumPy name (exp, log, sign, cos, ...)."""
-    if is_tensor(x):
-        return getattr(x, name)()
-    return getattr(np, name)(x)
-
-
-def where(cond, a, b):
-    if is_tensor(cond) or is_tensor(a) or is_tensor(b):
-        from nnx._ops.pointwise import where as twhere
-        return twhere(cond, a, b)
-    return np.where(cond, a, b)
-
-
-def cast(g, np_dtype):
-    if is_tensor(g):
-        return g.to(_C.to_dtype(np_dtype))
-    return g.astype(np_dtype, copy=False)
 
 
 def matmul(a, b):

@@ -32,9 +32,17 @@ _OVERLAP_MESSAGE = (
 )
 
 
-def _recorded(self):
-    """The operand an in-place op computes from: a snapshot when the op is recorded."""
-    return snapshot(self) if needs_grad(self) else self
+def _recorded(self, *others):
+    """The operand of an in-place op whose backward reads self's old value: a snapshot
+    when the op is recorded (torch's ``original_self``).  Ops whose backward does not read
+    self (add_, exp_ ...) compute from self directly and copy nothing."""
+    return snapshot(self) if needs_grad(self, *others) else self
+
+
+def _takes_general_path(self, *others):
+    """Whether an in-place op must go through commit(): it is recorded, or self is a view
+    (whose base's history a recorded write would rebase).  Otherwise it writes directly."""
+    return _C.is_grad_enabled() and (needs_grad(self, *others) or self._base is not None)
 
 
 def check_inplace(self):
@@ -184,13 +192,12 @@ def commit_view_write(self, values):
 # -- the in-place ops --------------------------------------------------------------------
 
 
-def _arith_inplace(name, fast):
+def _arith_inplace(name, fast, reads_self):
     def op(self, other, *, alpha=1, **kwargs):
         check_inplace(self)
         if alpha != 1:
             other = other * alpha
-        recorded = _C.is_grad_enabled() and (needs_grad(self, other) or self._base is not None)
-        if not recorded and not kwargs:
+        if not _takes_general_path(self, other) and not kwargs:
             operand = other._data if isinstance(other, TensorBase) else other
             try:
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
@@ -208,7 +215,7 @@ def _arith_inplace(name, fast):
                 raise RuntimeError(_OVERLAP_MESSAGE) from None
             self._vc.version += 1
             return self
-        operand = snapshot(self) if needs_grad(self, other) else self
+        operand = _recorded(self, other) if reads_self else self
         return commit(self, getattr(pointwise, name)(operand, other, **kwargs))
 
     op.__name__ = op.__qualname__ = name + "_"
@@ -216,10 +223,10 @@ def _arith_inplace(name, fast):
     return op
 
 
-add_ = _arith_inplace("add", np.add)
-sub_ = _arith_inplace("sub", np.subtract)
-mul_ = _arith_inplace("mul", np.multiply)
-div_ = _arith_inplace("div", np.true_divide)
+add_ = _arith_inplace("add", np.add, reads_self=False)
+sub_ = _arith_inplace("sub", np.subtract, reads_self=False)
+mul_ = _arith_inplace("mul", np.multiply, reads_self=True)
+div_ = _arith_inplace("div", np.true_divide, reads_self=True)
 
 
 def _fused_inplace(name, combine):
@@ -228,9 +235,8 @@ def _fused_inplace(name, combine):
 
     def op(self, tensor1, tensor2, *, value=1):
         check_inplace(self)
-        if _C.is_grad_enabled() and (needs_grad(self, tensor1, tensor2) or self._base is not None):
-            operand = snapshot(self) if needs_grad(self, tensor1, tensor2) else self
-            return commit(self, fused(operand, tensor1, tensor2, value=value))
+        if _takes_general_path(self, tensor1, tensor2):
+            return commit(self, fused(self, tensor1, tensor2, value=value))  # self only added
         _fused.check_arguments(name, value, self, tensor1, tensor2)
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
             update = combine(tensor1._data, tensor2._data)
@@ -251,9 +257,9 @@ addcdiv_ = _fused_inplace("addcdiv", np.true_divide)
 def lerp_(self, end, weight):
     """In-place ``self + weight * (end - self)`` (torch.Tensor.lerp_)."""
     check_inplace(self)
-    if _C.is_grad_enabled() and (needs_grad(self, end, weight) or self._base is not None):
-        operand = snapshot(self) if needs_grad(self, end, weight) else self
-        return commit(self, pointwise.lerp(operand, end, weight))
+    if _takes_general_path(self, end, weight):
+        # self enters as (end - self) and + self: its old value is never saved
+        return commit(self, pointwise.lerp(self, end, weight))
     w = weight._data if isinstance(weight, TensorBase) else weight
     _write(self, self._data + w * (end._data - self._data))
     return self
@@ -261,28 +267,27 @@ def lerp_(self, end, weight):
 
 def pow_(self, exponent):
     check_inplace(self)
-    operand = snapshot(self) if needs_grad(self, exponent) else self
-    return commit(self, pointwise.pow(operand, exponent))
+    return commit(self, pointwise.pow(_recorded(self, exponent), exponent))
 
 
-def _unary_inplace(name):
+def _unary_inplace(name, reads_self):
     def op(self):
         check_inplace(self)
-        return commit(self, getattr(pointwise, name)(_recorded(self)))
+        return commit(self, getattr(pointwise, name)(_recorded(self) if reads_self else self))
 
     op.__name__ = op.__qualname__ = name + "_"
     op.__doc__ = f"In-place {name} (torch.Tensor.{name}_)."
     return op
 
 
-neg_ = _unary_inplace("neg")
-exp_ = _unary_inplace("exp")
-log_ = _unary_inplace("log")
-sqrt_ = _unary_inplace("sqrt")
-abs_ = _unary_inplace("abs")
-tanh_ = _unary_inplace("tanh")
-sigmoid_ = _unary_inplace("sigmoid")
-relu_ = _unary_inplace("relu")
+neg_ = _unary_inplace("neg", reads_self=False)
+exp_ = _unary_inplace("exp", reads_self=False)
+log_ = _unary_inplace("log", reads_self=True)
+sqrt_ = _unary_inplace("sqrt", reads_self=False)
+abs_ = _unary_inplace("abs", reads_self=True)
+tanh_ = _unary_inplace("tanh", reads_self=False)
+sigmoid_ = _unary_inplace("sigmoid", reads_self=False)
+relu_ = _unary_inplace("relu", reads_self=False)
 
 
 def clamp_(self, min=None, max=None):
@@ -341,7 +346,7 @@ def masked_fill_(self, mask, value):
     check_inplace(self)
     from nnx._ops.indexing import masked_fill
 
-    return commit(self, masked_fill(_recorded(self), mask, value))
+    return commit(self, masked_fill(self, mask, value))      # backward never reads self
 
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None):

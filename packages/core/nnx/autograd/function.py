@@ -190,6 +190,3 @@ class InplaceFunction(Function):
     def __init__(self, inplace=False):
         self.inplace = inplace
 
-
-class NestedIOFunction(Function):
-    pass

@@ -15,7 +15,7 @@ def _as_tuple(x):
     return tuple(x)
 
 
-def _root_grads(outputs, grad_outputs, create_graph, caller):
+def _root_grads(outputs, grad_outputs, create_graph):
     """Seed gradients: ones for scalar outputs, else the given ones (torch's _make_grads)."""
     if len(grad_outputs) == 0:
         grad_outputs = (None,) * len(outputs)
@@ -71,7 +71,7 @@ def backward(
     outputs = _as_tuple(tensors)
     if grad_variables is not None:
         grad_tensors = grad_variables
-    grads = _root_grads(outputs, _as_tuple(grad_tensors), create_graph, "backward")
+    grads = _root_grads(outputs, _as_tuple(grad_tensors), create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     if inputs is not None:
@@ -130,7 +130,7 @@ def grad(
             "Expected allow_unused to be True or not passed when materialize_grads=True, "
             "but got: allow_unused=False."
         )
-    grads = _root_grads(outputs, _as_tuple(grad_outputs), create_graph, "grad")
+    grads = _root_grads(outputs, _as_tuple(grad_outputs), create_graph)
     if retain_graph is None:
         retain_graph = create_graph
     captured = _C.run_backward(

@@ -95,7 +95,7 @@ class EluBackward0(Node):
     def backward(self, grad):
         (x,) = self.saved_tensors
         with np.errstate(over="ignore", invalid="ignore"):   # exp(x) of the unused x > 0
-            return (_grad.where(x <= 0, grad * (H.exp(x) * self.alpha), grad),)
+            return (_grad.where(x <= 0, grad * (_grad.math("exp", x) * self.alpha), grad),)
 
 
 class EluBackward1(Node):
@@ -153,7 +153,7 @@ class GeluBackward0(Node):
         (x,) = self.saved_tensors
         if self.approximate == "none":
             cdf = (H.erf(x * _SQRT1_2) + 1) * 0.5
-            pdf = H.exp(x * x * -0.5) * _PDF_SCALE
+            pdf = _grad.math("exp", x * x * -0.5) * _PDF_SCALE
             return (grad * (cdf + x * pdf),)
         t = _grad.math("tanh", _gelu_tanh_inner(x))
         left = (t + 1) * 0.5

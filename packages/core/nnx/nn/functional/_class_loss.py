@@ -8,7 +8,6 @@ import numpy as np
 
 from nnx._C._C import Node
 from nnx._ops import _grad
-from nnx.nn.functional import _helpers as H
 from nnx.nn.functional import _reduction as R
 
 # -- layout --------------------------------------------------------------------------------
@@ -59,18 +58,18 @@ class _ClassLossBackward(Node):
             smoothed = t_nc * (1 - self.ls) + self.ls / self.n_classes if self.ls > 0 else t_nc
             a = smoothed * (-self.scale)
             if self.weight is not None:
-                a = a * H.const(self.weight, grad)
+                a = a * _grad.const(self.weight, grad)
             gx_nc = self._through_softmax(g_rows * a, logp)
             if self.need_t:
                 gt_nc = g_rows * logp * (-(1 - self.ls) * self.scale)
                 if self.weight is not None:
-                    gt_nc = gt_nc * H.const(self.weight, grad)
+                    gt_nc = gt_nc * _grad.const(self.weight, grad)
                 gt = _grad.cast(_from_rows(gt_nc, self.t_shape), self.t_dtype)
             if self.need_w:
                 gw = _grad.reduce_sum(g_rows * logp * smoothed, (0,)) * (-self.scale)
                 gw = _grad.cast(gw, self.w_dtype)
         elif tensor_mode:
-            a = H.const(self._dense_coefficients(), grad)
+            a = _grad.const(self._dense_coefficients(), grad)
             gx_nc = self._through_softmax(g_rows * a, logp)
         else:
             gx_nc = self._index_grad_array(grad, logp)
@@ -82,7 +81,7 @@ class _ClassLossBackward(Node):
     def _through_softmax(self, ga, logp):
         if not self.softmax:
             return ga
-        return ga - H.exp(logp) * _grad.reduce_sum(ga, (1,), keepdim=True)
+        return ga - _grad.math("exp", logp) * _grad.reduce_sum(ga, (1,), keepdim=True)
 
     def _dense_coefficients(self):
         a = np.zeros((self.tc.size, self.n_classes), dtype=self.x_dtype)

@@ -8,6 +8,7 @@ import numpy as np
 from nnx import _random
 from nnx._C import _C
 from nnx._ops import _grad
+from nnx._ops._shape_base import wrap_dim  # noqa: F401  (H.wrap_dim)
 from nnx._size_device import Size
 
 # torch's ScalarType names, used in its dispatch messages ("... not implemented for 'Long'")
@@ -33,15 +34,6 @@ def check_floating(kernel, arr):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_name(arr)}'")
 
 
-def wrap_dim(dim, ndim):
-    """``dim`` as a non-negative axis of an ``ndim``-d tensor (a 0-d tensor has one slot)."""
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim + n if dim < 0 else dim
-
-
 def size_of(arr):
     """``nnx.Size`` of an array: what ``tensor.size()`` shows in torch's messages."""
     return Size(arr.shape)
@@ -49,21 +41,12 @@ def size_of(arr):
 
 def broadcast_shapes(*shapes):
     """The broadcast of ``shapes``, or torch's "size of tensor a ... must match" error."""
-    try:
-        return np.broadcast_shapes(*shapes)
-    except ValueError:
-        pass
     a = tuple(shapes[0])
     for b in shapes[1:]:
-        b = tuple(b)
-        n = max(len(a), len(b))
-        for i in range(n - 1, -1, -1):
-            x = a[i - n + len(a)] if i - n + len(a) >= 0 else 1
-            y = b[i - n + len(b)] if i - n + len(b) >= 0 else 1
-            if x != y and x != 1 and y != 1:
-                raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                                   f"({y}) at non-singleton dimension {i}")
-        a = np.broadcast_shapes(a, b)
+        try:
+            a = np.broadcast_shapes(a, tuple(b))
+        except ValueError:
+            raise RuntimeError(_C.broadcast_message(a, tuple(b))) from None
     return a
 
 
@@ -117,33 +100,14 @@ def erf(x):
     return x.erf() if _grad.is_tensor(x) else erf_array(x)
 
 
-def exp(x):
-    return _grad.math("exp", x)
-
-
-def log(x):
-    return _grad.math("log", x)
-
-
 def sigmoid(x):
-    if _grad.is_tensor(x):
-        return x.sigmoid()
-    # exp(-x) may overflow to inf, which gives the right 0; relative accuracy holds at both
-    # ends (bench: 1M float32 in 4 ms against 20 ms for the logaddexp form)
-    with np.errstate(over="ignore"):
-        s = np.exp(-x)
-        s += 1
-        return np.reciprocal(s, out=s)
+    """sigmoid of an array (the engine's kernel) or of a Tensor (recorded)."""
+    return x.sigmoid() if _grad.is_tensor(x) else _C.unary_array("sigmoid", x)
 
 
 def log_sigmoid_array(x):
     """log(sigmoid(x)) without overflow: min(x, 0) - log1p(exp(-|x|))."""
     return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x)))
-
-
-def const(array, like):
-    """A constant ndarray as what ``like`` is (a Tensor under create_graph)."""
-    return _C.wrap(np.ascontiguousarray(array)) if _grad.is_tensor(like) else array
 
 
 # -- randomness ----------------------------------------------------------------------------

@@ -240,13 +240,13 @@ class BinaryCrossEntropyBackward0(Node):
         x, t = self.saved_tensors
         g = grad * self.scale if self.scale != 1.0 else grad
         if self.weight is not None:
-            g = g * H.const(self.weight, grad)
+            g = g * _grad.const(self.weight, grad)
         gx = gt = None
         if self.need_x:
             gx = g * (x - t) / _clamp_min((1 - x) * x, 1e-12)
         if self.need_t:
             with np.errstate(divide="ignore"):
-                gt = g * (_grad.math("log1p", -x) - H.log(x))
+                gt = g * (_grad.math("log1p", -x) - _grad.math("log", x))
         return gx, gt
 
 
@@ -298,8 +298,8 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
         x, t = self.saved_tensors
         g = grad * self.scale if self.scale != 1.0 else grad
         if self.weight is not None:
-            g = g * H.const(self.weight, grad)
-        pw = None if self.pos_weight is None else H.const(self.pos_weight, grad)
+            g = g * _grad.const(self.weight, grad)
+        pw = None if self.pos_weight is None else _grad.const(self.pos_weight, grad)
         gx = gt = None
         if self.need_x:
             s = H.sigmoid(x)

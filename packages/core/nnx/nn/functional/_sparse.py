@@ -51,7 +51,7 @@ class EmbeddingBackward0(Node):
         if _grad.is_tensor(grad):
             a = _embedding_coefficients(self.indices, num_weights, self.padding_idx,
                                         self.scale_grad_by_freq, g_nd._data.dtype)
-            return (H.const(a, grad) @ g_nd,)
+            return (_grad.const(a, grad) @ g_nd,)
         return (embedding_backward_array(g_nd, self.indices, num_weights, self.padding_idx,
                                          self.scale_grad_by_freq),)
 
