@@ -1,7 +1,8 @@
 """nnx.nn: neural-network building blocks (torch.nn).
 
-For now only :mod:`nnx.nn.functional`; ``Module``, ``Parameter`` and the containers come
-with their own issue.
+``Parameter``, ``Module`` and the containers live here, with ``functional``, ``init`` and
+``utils``; the concrete layers come from the nnx-layers package.
 """
 
-from nnx.nn import functional
+from nnx.nn import functional, init, utils
+from nnx.nn.parameter import Buffer, Parameter

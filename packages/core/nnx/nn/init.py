@@ -1,0 +1,1 @@
+"""nnx.nn.init: parameter initialisation (torch.nn.init)."""

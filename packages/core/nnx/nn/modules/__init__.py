@@ -1,0 +1,1 @@
+"""Module, Parameter containers and hooks (torch.nn.modules)."""

@@ -1,0 +1,1 @@
+"""nnx.nn.utils: gradient clipping and parameter/vector conversion (torch.nn.utils)."""

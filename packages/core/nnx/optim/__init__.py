@@ -1,0 +1,1 @@
+"""nnx.optim: optimizers and learning-rate schedulers (torch.optim)."""
