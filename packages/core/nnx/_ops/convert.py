@@ -52,12 +52,14 @@ def _check_device(dev):
     return _backend.check_cpu(dev)
 
 
-def to(self, *args, **kwargs):
-    """``to(dtype)``, ``to(device, dtype=None)``, ``to(other)``, with ``non_blocking``/``copy``."""
+def parse_to(*args, **kwargs):
+    """``(device, dtype, non_blocking, copy)`` from ``to``'s overloads: ``to(dtype)``,
+    ``to(device, dtype=None)``, ``to(other)``, each with ``non_blocking``/``copy``
+    (torch._C._nn._parse_to).  ``dtype`` stays as given (None when not asked for)."""
     dtype = kwargs.pop("dtype", None)
     dev = kwargs.pop("device", None)
     copy = kwargs.pop("copy", False)
-    kwargs.pop("non_blocking", None)
+    non_blocking = kwargs.pop("non_blocking", False)
     kwargs.pop("memory_format", None)
     if kwargs:
         raise TypeError(f"to() got an unexpected keyword argument '{next(iter(kwargs))}'")
@@ -74,9 +76,15 @@ def to(self, *args, **kwargs):
     if args and not isinstance(args[0], builtins.bool):
         dtype = args.pop(0)
     if args:
-        args.pop(0)  # non_blocking
+        non_blocking = args.pop(0)
     if args:
         copy = args.pop(0)
+    return dev, dtype, non_blocking, copy
+
+
+def to(self, *args, **kwargs):
+    """``to(dtype)``, ``to(device, dtype=None)``, ``to(other)``, with ``non_blocking``/``copy``."""
+    dev, dtype, _, copy = parse_to(*args, **kwargs)
     if dev is not None:
         _check_device(dev)
     if dtype is None:

@@ -154,10 +154,11 @@ def _connect(ctx, args, out_list):
         if not isinstance(out, TensorBase):
             graph_outputs.append(None)
             continue
+        non_differentiable = id(out) in ctx._non_differentiable
         if id(out) in input_ids and id(out) not in ctx._dirty:
             out = make_view(out._data, out)  # returning an input: a fresh alias
             out_list[i] = out
-        if id(out) in ctx._non_differentiable or not out.dtype.is_floating_point:
+        if non_differentiable or not out.dtype.is_floating_point:
             graph_outputs.append(None)
         else:
             graph_outputs.append(out)

@@ -1,1 +1,3 @@
-"""Module, Parameter containers and hooks (torch.nn.modules)."""
+"""Module, the containers and hooks (torch.nn.modules)."""
+
+from nnx.nn.modules.module import Module
