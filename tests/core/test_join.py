@@ -58,7 +58,7 @@ def test_cat_skips_legacy_empty_1d():
 
 
 def test_cat_errors():
-    with raises(RuntimeError, "cat(): expected a non-empty list of Tensors"):
+    with raises(ValueError, "nnx.cat(): expected a non-empty list of Tensors"):
         nnx.cat([])
     with raises(RuntimeError, "Sizes of tensors must match except in dimension 1. Expected size 2 "
                 "but got size 3 for tensor number 1 in the list."):

@@ -241,3 +241,15 @@ def test_custom_function_wrong_gradient_count():
         match=re.escape("returned an incorrect number of gradients (expected 2, got 1)"),
     ):
         Bad.apply(x, x).sum().backward()
+
+
+def test_tensor_with_dtype_converts_python_floats_directly():
+    # 0.1 as float64 is the double nearest 0.1, not float32(0.1) widened (torch agrees).
+    assert nnx.tensor([0.1], dtype=nnx.float64).item() == 0.1
+    assert nnx.tensor(0.1, dtype=nnx.float64).item() == 0.1
+    assert nnx.tensor([[1, 2]], dtype=nnx.float64).dtype == nnx.float64
+
+
+def test_clamp_of_zero_dim_tensor():
+    assert nnx.clamp(nnx.tensor(2.0), max=1.0).item() == 1.0
+    assert nnx.clamp(nnx.tensor(-2.0), min=0.5).item() == 0.5

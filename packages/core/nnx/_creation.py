@@ -53,8 +53,11 @@ def _finish(arr, requires_grad):
     return t
 
 
-def _infer_array(data):
-    """An ndarray for ``data`` with torch's dtype inference (Python floats -> default dtype)."""
+def _infer_array(data, dtype=None):
+    """An ndarray for ``data`` with torch's dtype inference (Python floats -> default dtype).
+
+    With ``dtype`` given, Python numbers convert straight to it (0.1 as float64 is the
+    double nearest 0.1, not a float32 rounding of it)."""
     if isinstance(data, TensorBase):
         return np.array(data._data, copy=True)
     if isinstance(data, np.ndarray):
@@ -71,6 +74,8 @@ def _infer_array(data):
         raise ValueError(f"expected a rectangular nested sequence of numbers ({exc})") from None
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"new(): invalid data type '{arr.dtype}'")
+    if dtype is not None:
+        return arr
     if arr.dtype.kind == "f" and arr.dtype != np.float16 and not _has_numpy_floats(data):
         arr = arr.astype(_C.get_default_dtype().np_dtype)
     elif arr.dtype.kind in "iu" and not isinstance(data, np.generic):
@@ -107,7 +112,7 @@ def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=Fal
             UserWarning,
             stacklevel=2,
         )
-    arr = _infer_array(data)
+    arr = _infer_array(data, dtype)
     if dtype is not None:
         arr = arr.astype(_C.to_dtype(dtype).np_dtype)
     return _finish(arr, requires_grad)

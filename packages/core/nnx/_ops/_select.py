@@ -66,7 +66,8 @@ def clamp(input, min=None, max=None):
             if not np.isnan(max)
             else np.full_like(x, np.nan)
         )
-    out = wrap(np.array(res, dtype=x.dtype, copy=res is x))
+    out = wrap(np.array(res, dtype=x.dtype, copy=True) if res is x
+               else np.asarray(res, dtype=x.dtype))
     if needs_grad(input):
         node = ClampBackward1()
         node.min, node.max = min, max

@@ -104,7 +104,7 @@ def cat(tensors, dim=0, *, out=None):
         raise TypeError("nnx.cat does not support out=")
     tensors = _tensor_list(tensors, "cat")
     if not tensors:
-        raise RuntimeError("cat(): expected a non-empty list of Tensors")
+        raise ValueError("nnx.cat(): expected a non-empty list of Tensors")
     for i, t in enumerate(tensors):
         if t._data.ndim == 0:
             raise RuntimeError(f"zero-dimensional tensor (at position {i}) cannot be concatenated")

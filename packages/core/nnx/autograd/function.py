@@ -62,6 +62,9 @@ class FunctionCtx(Node):
                 f"function {self.name()} returned an incorrect number of gradients "
                 f"(expected {expected}, got {len(result)})"
             )
+        # A gradient for an input that needs none is dropped unchecked, as torch does.
+        result = tuple(None if edge[0] is None else g
+                       for g, edge in zip(result, self.next_functions))
         for i, (g, shape) in enumerate(zip(result, self._input_shapes)):
             if g is not None and shape is not None and tuple(np.shape(_data(g))) != shape:
                 raise RuntimeError(
@@ -171,6 +174,9 @@ def _connect(ctx, args, out_list):
             if o is not None and id(o) in ctx._dirty:
                 o._vc.version += 1
         attach(ctx, inputs, graph_outputs if len(graph_outputs) > 1 else graph_outputs[0])
+        for i, out in enumerate(out_list):  # non-differentiable outputs get zeros of their shape
+            if graph_outputs[i] is None and isinstance(out, TensorBase) and len(out_list) > 1:
+                ctx._out_meta[i] = (out._data.shape, out._data.dtype)
     if ctx._to_save:
         Node.save_for_backward(ctx, *ctx._to_save)
     return out_list
