@@ -5,5 +5,5 @@
 """
 
 from nnx.nn import functional, init, utils
-from nnx.nn.parameter import Buffer, Parameter
 from nnx.nn.modules import Module
+from nnx.nn.parameter import Buffer, Parameter

@@ -119,17 +119,15 @@ class _StateDictMixin:
         r"""Extra picklable state for ``state_dict`` (override together with
         :meth:`set_extra_state`)."""
         raise RuntimeError(
-            "Reached a code path in Module.get_extra_state() that should never be called. "
-            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
-            "bug-report.yml to report this bug."
+            "Module.get_extra_state() is not implemented: override get_extra_state and "
+            "set_extra_state together to keep extra state in the state_dict"
         )
 
     def set_extra_state(self, state):
         r"""Restore what :meth:`get_extra_state` returned."""
         raise RuntimeError(
-            "Reached a code path in Module.set_extra_state() that should never be called. "
-            "Please file an issue at https://github.com/pytorch/pytorch/issues/new?template="
-            "bug-report.yml to report this bug."
+            "Module.set_extra_state() is not implemented: override get_extra_state and "
+            "set_extra_state together to keep extra state in the state_dict"
         )
 
     # -- loading ------------------------------------------------------------------------
@@ -270,7 +268,7 @@ def _load_one(module, name, key, param, value, assign, error_msgs):
     """Copy (or assign) one checkpoint tensor into ``param``; record a problem instead."""
     if not isinstance(value, _C.TensorBase):
         error_msgs.append(
-            f'While copying the parameter named "{key}", expected torch.Tensor or Tensor-like '
+            f'While copying the parameter named "{key}", expected nnx.Tensor or Tensor-like '
             f"object from checkpoint but received {type(value)}"
         )
         return

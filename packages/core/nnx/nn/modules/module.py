@@ -109,7 +109,7 @@ class Module(_StateDictMixin, _HooksMixin, _CastMixin):
         if tensor is not None and not isinstance(tensor, _C.TensorBase):
             raise TypeError(
                 f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
-                "(torch Tensor or None required)"
+                "(nnx Tensor or None required)"
             )
         self._buffers[name] = tensor
         if persistent:
@@ -133,7 +133,7 @@ class Module(_StateDictMixin, _HooksMixin, _CastMixin):
         if param is not None and not isinstance(param, Parameter):
             raise TypeError(
                 f"cannot assign '{typename(param)}' object to parameter '{name}' "
-                "(torch.nn.Parameter or None required)"
+                "(nnx.nn.Parameter or None required)"
             )
         if param is not None and param.grad_fn is not None:
             raise ValueError(
@@ -188,7 +188,7 @@ class Module(_StateDictMixin, _HooksMixin, _CastMixin):
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{typename(value)}' as parameter '{name}' "
-                    "(torch.nn.Parameter or None expected)"
+                    "(nnx.nn.Parameter or None expected)"
                 )
             self.register_parameter(name, value)
         elif isinstance(value, Module):
@@ -200,7 +200,7 @@ class Module(_StateDictMixin, _HooksMixin, _CastMixin):
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{typename(value)}' as child module '{name}' "
-                    "(torch.nn.Module or None expected)"
+                    "(nnx.nn.Module or None expected)"
                 )
             self._modules[name] = value
         elif isinstance(value, Buffer) or name in state.get("_buffers", ()):
@@ -214,7 +214,7 @@ class Module(_StateDictMixin, _HooksMixin, _CastMixin):
         if value is not None and not isinstance(value, _C.TensorBase):
             raise TypeError(
                 f"cannot assign '{typename(value)}' as buffer '{name}' "
-                "(torch.nn.Buffer, torch.Tensor or None expected)"
+                "(nnx.nn.Buffer, nnx.Tensor or None expected)"
             )
         if isinstance(value, Buffer):
             persistent = value.persistent
