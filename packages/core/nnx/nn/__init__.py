@@ -5,5 +5,12 @@
 """
 
 from nnx.nn import functional, init, utils
-from nnx.nn.modules import Module
+from nnx.nn.modules import (
+    Module,
+    ModuleDict,
+    ModuleList,
+    ParameterDict,
+    ParameterList,
+    Sequential,
+)
 from nnx.nn.parameter import Buffer, Parameter

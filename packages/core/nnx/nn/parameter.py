@@ -16,6 +16,9 @@ def _share(cls, data, requires_grad):
     ``Tensor._make_subclass``)."""
     tensor = _C.TensorBase.__new__(cls)
     tensor._data = data._data
+    if requires_grad and not data.dtype.is_floating_point:
+        raise RuntimeError("Only Tensors of floating point and complex dtype can require "
+                           "gradients")
     tensor.requires_grad_(requires_grad)
     return tensor
 
