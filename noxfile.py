@@ -242,18 +242,21 @@ def bench(session: nox.Session) -> None:
 
 @nox.session(python=TORCH_PYTHON)
 def parity(session: nox.Session) -> None:
-    """Compare nnx with live torch==2.13.0: tests/golden/generate.py --check, then tests/parity/."""
-    generator = ROOT / "tests" / "golden" / "generate.py"
+    """Compare nnx with live torch==2.13.0: every tests/golden generator's --check, then
+    tests/parity/."""
+    golden = ROOT / "tests" / "golden"
+    generators = [golden / "generate.py", golden / "generate_optim.py"]
     parity_tests = ROOT / "tests" / "parity"
-    missing = [str(p.relative_to(ROOT)) for p in (generator, parity_tests) if not p.exists()]
+    missing = [str(p.relative_to(ROOT)) for p in (*generators, parity_tests) if not p.exists()]
     for path in missing:
         session.warn(f"{path} does not exist yet: not run")
-    if len(missing) == 2:
-        session.error(f"nothing to compare with torch: {' and '.join(missing)} are both missing")
+    if len(missing) == len(generators) + 1:
+        session.error(f"nothing to compare with torch: {', '.join(missing)} are all missing")
     _install(session, "pytest", TORCH)
     session.chdir(ROOT)
-    if generator.exists():
-        session.run("python", str(generator), "--check")
+    for generator in generators:
+        if generator.exists():
+            session.run("python", str(generator), "--check")
     if parity_tests.exists():
         _pytest(session, str(parity_tests), *session.posargs)
 

@@ -182,7 +182,18 @@ def _case_of(key: str) -> str:
     return key.split("/", 1)[0]
 
 
-def check(path: str, fresh: dict) -> int:
+def _case_tolerance(key: str, dtype: str) -> tuple:
+    """(rtol, atol) for a floating output key of ops_golden.npz: its case's tolerance."""
+    return _cases.tolerance(_cases.CASES_BY_NAME.get(_case_of(key)), dtype)
+
+
+def check(path: str, fresh: dict, tolerance=_case_tolerance, summary: str | None = None) -> int:
+    """Compare ``fresh`` entries with the fixture at ``path``; 0 if they match.
+
+    ``tolerance(key, dtype_name)`` gives (rtol, atol) for a floating non-input array;
+    ``summary`` ends the OK line (default: the number of cases in cases.py). Other golden
+    generators (generate_optim.py) reuse this with their own tolerance and summary.
+    """
     if not os.path.exists(path):
         print(f"FAIL: {path} does not exist; run generate.py to create it")
         return 1
@@ -216,8 +227,7 @@ def check(path: str, fresh: dict) -> int:
             )
             continue
         if a.dtype.kind == "f" and "/in/" not in key:
-            case = _cases.CASES_BY_NAME.get(_case_of(key))
-            rtol, atol = _cases.tolerance(case, str(a.dtype))
+            rtol, atol = tolerance(key, str(a.dtype))
             if not np.allclose(a, b, rtol=rtol, atol=atol, equal_nan=True):
                 err = np.max(np.abs(a.astype(np.float64) - b.astype(np.float64)))
                 problems.append(f"{key}: values differ (max abs err {err:.3g})")
@@ -228,7 +238,9 @@ def check(path: str, fresh: dict) -> int:
         for p in problems:
             print("  " + p)
         return 1
-    print(f"OK: {path} matches torch {REFERENCE_TORCH} ({len(_cases.CASES)} cases)")
+    if summary is None:
+        summary = f"{len(_cases.CASES)} cases"
+    print(f"OK: {path} matches torch {REFERENCE_TORCH} ({summary})")
     return 0
 
 

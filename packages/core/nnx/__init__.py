@@ -6,7 +6,7 @@
 
 import importlib.metadata as _metadata
 
-from nnx import autograd, cuda, nn
+from nnx import autograd, cuda, nn, optim
 from nnx._C._C import _promote_types as promote_types
 from nnx._C._C import (
     bool_ as bool,
