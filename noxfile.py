@@ -245,7 +245,7 @@ def parity(session: nox.Session) -> None:
     """Compare nnx with live torch==2.13.0: every tests/golden generator's --check, then
     tests/parity/."""
     golden = ROOT / "tests" / "golden"
-    generators = [golden / "generate.py", golden / "generate_optim.py"]
+    generators = sorted(golden.glob("generate*.py"))
     parity_tests = ROOT / "tests" / "parity"
     missing = [str(p.relative_to(ROOT)) for p in (*generators, parity_tests) if not p.exists()]
     for path in missing:

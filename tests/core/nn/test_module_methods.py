@@ -188,6 +188,12 @@ def test_share_memory_and_to_empty():
     assert m.lin.weight.shape == (2, 2) and m.count.dtype == nnx.int64
 
 
+@pytest.mark.parametrize("move", ["ipu", "xpu", "mtia"])
+def test_other_accelerators_are_refused_clearly(move):
+    with raises(RuntimeError, f"nnx has no {move} backend"):
+        getattr(Lin(1, 1), move)()
+
+
 def test_bfloat16_is_refused_clearly():
     with raises(TypeError, "nnx has no bfloat16 dtype"):
         Lin(1, 1).bfloat16()

@@ -16,6 +16,10 @@ def _floating_only(cast):
     return lambda t: cast(t) if t.is_floating_point() else t
 
 
+def _no_backend(kind):
+    raise RuntimeError(f"nnx has no {kind} backend: its devices are the CPU and CUDA GPUs")
+
+
 class _CastMixin:
     def _apply(self, fn, recurse=True):
         """Replace every parameter's data, gradient's data and buffer by ``fn`` of it."""
@@ -62,6 +66,15 @@ class _CastMixin:
     def cuda(self, device=None):
         r"""Move parameters and buffers to a GPU; raises until nnx's GPU backend exists."""
         return self._apply(lambda t: t.cuda(device))
+
+    def ipu(self, device=None):
+        return _no_backend("ipu")
+
+    def xpu(self, device=None):
+        return _no_backend("xpu")
+
+    def mtia(self, device=None):
+        return _no_backend("mtia")
 
     def type(self, dst_type):
         r"""Cast **all** parameters and buffers (integer ones too) to ``dst_type``."""
