@@ -195,10 +195,10 @@ def commit_view_write(self, values):
 def _arith_inplace(name, fast, reads_self):
     def op(self, other, *, alpha=1, **kwargs):
         check_inplace(self)
-        if alpha != 1:
-            other = other * alpha
         if not _takes_general_path(self, other) and not kwargs:
             operand = other._data if isinstance(other, TensorBase) else other
+            if alpha != 1:
+                operand = np.multiply(operand, alpha)  # no Tensor for alpha * other
             try:
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
                     fast(self._data, operand, out=self._data, casting="same_kind")
@@ -215,6 +215,8 @@ def _arith_inplace(name, fast, reads_self):
                 raise RuntimeError(_OVERLAP_MESSAGE) from None
             self._vc.version += 1
             return self
+        if alpha != 1:
+            other = other * alpha
         operand = _recorded(self, other) if reads_self else self
         return commit(self, getattr(pointwise, name)(operand, other, **kwargs))
 
@@ -242,7 +244,7 @@ def _fused_inplace(name, combine):
             update = combine(tensor1._data, tensor2._data)
             if value != 1:
                 update *= value
-            _write(self, self._data + update)
+            _add_into(self, update)
         return self
 
     op.__name__ = op.__qualname__ = name + "_"
@@ -261,8 +263,27 @@ def lerp_(self, end, weight):
         # self enters as (end - self) and + self: its old value is never saved
         return commit(self, pointwise.lerp(self, end, weight))
     w = weight._data if isinstance(weight, TensorBase) else weight
-    _write(self, self._data + w * (end._data - self._data))
+    if isinstance(w, np.ndarray) and w.ndim or np.broadcast_shapes(
+            end._data.shape, self._data.shape) != self._data.shape:
+        _write(self, self._data + w * (end._data - self._data))
+        return self
+    # torch's two formulas (exact at weight 0 and 1 alike), the update added in place
+    diff = end._data - self._data
+    if abs(float(w)) < 0.5:
+        diff *= w
+        _add_into(self, diff)
+    else:
+        diff *= w - 1
+        _add_into(self, diff, base=end._data)
     return self
+
+
+def _add_into(self, update, base=None):
+    """self <- (base or self) + update, in self's memory (an optimizer step's last write)."""
+    if update.shape != self._data.shape or (base is not None and base.shape != update.shape):
+        return _write(self, (self._data if base is None else base) + update)
+    np.add(self._data if base is None else base, update, out=self._data, casting="unsafe")
+    self._vc.version += 1
 
 
 def pow_(self, exponent):
@@ -310,6 +331,13 @@ def fill_(self, value):
         if needs_grad(value):
             return copy_(self, value)
         value = value.item()
+    if not _takes_general_path(self):
+        try:
+            self._data.fill(value)  # zero_grad / init: straight into memory
+        except ValueError:  # a read-only (expanded) array
+            raise RuntimeError(_OVERLAP_MESSAGE) from None
+        self._vc.version += 1
+        return self
     return commit(self, wrap(np.full(self._data.shape, value, dtype=self._data.dtype)))
 
 
