@@ -224,3 +224,23 @@ def test_gradcheck_through_a_hooked_module():
     x = nnx.randn(3, 2, dtype=nnx.float64, requires_grad=True)
     y = nnx.randn(3, 3, dtype=nnx.float64, requires_grad=True)
     assert nnx.autograd.gradcheck(lambda x, y: m(x, y)[0], (x, y))
+
+
+class ListOut(nn.Module):
+    def forward(self, x):
+        return [x * 2]
+
+
+class ExtraArg(nn.Module):
+    def forward(self, x, k):
+        return x * k
+
+
+@pytest.mark.parametrize("module, args, message", [
+    (ListOut(), (), "does not return a single Tensor or a tuple of Tensors"),
+    (ExtraArg(), (3,), "does not take as input a single Tensor or a tuple of Tensors"),
+])
+def test_legacy_hook_warns_about_unsupported_signatures(module, args, message):
+    module.register_backward_hook(lambda *a: None)
+    with pytest.warns(FutureWarning, match=message):
+        module(nnx.ones(1, requires_grad=True), *args)

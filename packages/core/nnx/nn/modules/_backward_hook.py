@@ -164,20 +164,16 @@ _USE_FULL = " Please use register_full_backward_hook to get the documented behav
 
 def _warn_if_partial(inputs, result, grad_fn):
     """torch's FutureWarnings when the legacy hook cannot see the module's whole gradient."""
-    if isinstance(result, Tensor):
-        result = (result,)
-    elif not (isinstance(result, tuple) and all(isinstance(r, Tensor) for r in result)):
-        return _future(
-            "Using non-full backward hooks on a Module that does not return a single Tensor "
-            "or a tuple of Tensors is deprecated and will be removed in future versions. This "
-            "hook will be missing some of the grad_output." + _USE_FULL)
-    if isinstance(inputs, Tensor):
-        inputs = (inputs,)
-    elif not (isinstance(inputs, tuple) and all(isinstance(i, Tensor) for i in inputs)):
-        return _future(
-            "Using non-full backward hooks on a Module that does not take as input a single "
-            "Tensor or a tuple of Tensors is deprecated and will be removed in future "
-            "versions. This hook will be missing some of the grad_input." + _USE_FULL)
+    for name, values, grad in (("return", result, "grad_output"),
+                               ("take as input", inputs, "grad_input")):
+        if not isinstance(values, Tensor) and not (
+                isinstance(values, tuple) and all(isinstance(v, Tensor) for v in values)):
+            return _future(
+                f"Using non-full backward hooks on a Module that does not {name} a single "
+                "Tensor or a tuple of Tensors is deprecated and will be removed in future "
+                f"versions. This hook will be missing some of the {grad}." + _USE_FULL)
+    result = (result,) if isinstance(result, Tensor) else result
+    inputs = (inputs,) if isinstance(inputs, Tensor) else inputs
     out_fns = {r.grad_fn for r in result if r.grad_fn is not None}
     if not out_fns or (len(out_fns) == 1 and grad_fn not in out_fns):
         return _future(_PARTIAL.format("outputs are nested in python data structure",

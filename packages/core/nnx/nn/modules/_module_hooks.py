@@ -158,34 +158,36 @@ class _HooksMixin:
                     args = result if isinstance(result, tuple) else (result,)
         return args, kwargs
 
+    def _forward_hook_items(self):
+        return (*_global_forward_hooks.items(), *self._forward_hooks.items())
+
+    def _is_always_called(self, hook_id):
+        return (hook_id in self._forward_hooks_always_called
+                or hook_id in _global_forward_hooks_always_called)
+
+    def _apply_forward_hook(self, hook_id, hook, args, kwargs, result):
+        """``hook``'s replacement for ``result`` (``result`` itself when it returns None)."""
+        if hook_id in self._forward_hooks_with_kwargs:
+            hook_result = hook(self, args, kwargs, result)
+        else:
+            hook_result = hook(self, args, result)
+        return result if hook_result is None else hook_result
+
     def _run_forward_hooks(self, args, kwargs, result, called):
-        for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
-            if (hook_id in self._forward_hooks_always_called
-                    or hook_id in _global_forward_hooks_always_called):
+        for hook_id, hook in self._forward_hook_items():
+            if self._is_always_called(hook_id):
                 called.add(hook_id)
-            if hook_id in self._forward_hooks_with_kwargs:
-                hook_result = hook(self, args, kwargs, result)
-            else:
-                hook_result = hook(self, args, result)
-            if hook_result is not None:
-                result = hook_result
+            result = self._apply_forward_hook(hook_id, hook, args, kwargs, result)
         return result
 
     def _run_always_called_hooks(self, args, kwargs, called):
         """After forward raised: the ``always_call`` hooks not yet run, errors silenced."""
         result = None
-        for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
-            always = (hook_id in self._forward_hooks_always_called
-                      or hook_id in _global_forward_hooks_always_called)
-            if not always or hook_id in called:
+        for hook_id, hook in self._forward_hook_items():
+            if not self._is_always_called(hook_id) or hook_id in called:
                 continue
             try:
-                if hook_id in self._forward_hooks_with_kwargs:
-                    hook_result = hook(self, args, kwargs, result)
-                else:
-                    hook_result = hook(self, args, result)
-                if hook_result is not None:
-                    result = hook_result
+                result = self._apply_forward_hook(hook_id, hook, args, kwargs, result)
             except Exception as exc:
                 warnings.warn(
                     "module forward hook with ``always_call=True`` raised an exception that "
