@@ -265,3 +265,30 @@ def test_state_dict_round_trip_through_children():
     b.load_state_dict(a.state_dict())
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb and va.tolist() == vb.tolist()
+
+
+def test_failed_post_hook_changes_nothing():
+    model = Net()
+    before, params = snapshot(model), list(model.parameters())
+    model.fc.register_load_state_dict_post_hook(lambda module, keys: "new keys")
+    sd = {k: nnx.full(v.shape, 3, dtype=v.dtype) for k, v in Net().state_dict().items()}
+    with raises(AssertionError, "Hooks registered with ``register_load_state_dict_post_hook`` "
+                                "are not expected to return new values"):
+        model.load_state_dict(sd)
+    assert_unchanged(model, before, params)
+
+
+def test_interrupted_load_changes_nothing():
+    class Interrupting(Net):
+        def _load_from_state_dict(self, *args):
+            super()._load_from_state_dict(*args)
+            raise KeyboardInterrupt  # after this module's tensors were copied
+
+    model = nn.Module()
+    model.first = Net()
+    model.second = Interrupting()
+    before, params = snapshot(model), list(model.parameters())
+    sd = {k: nnx.full(v.shape, 3, dtype=v.dtype) for k, v in model.state_dict().items()}
+    with pytest.raises(KeyboardInterrupt):
+        model.load_state_dict(sd)
+    assert_unchanged(model, before, params)
