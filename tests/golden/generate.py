@@ -144,15 +144,20 @@ def run_case(torch, case) -> dict:
     return entries
 
 
+def meta_entries(torch, fixture_format: str, case_names) -> dict:
+    """The ``__meta__`` entries every golden fixture has: versions, format, case names."""
+    return {
+        "__meta__/torch_version": _str(torch.__version__),
+        "__meta__/numpy_version": _str(np.__version__),
+        "__meta__/format": _str(fixture_format),
+        "__meta__/cases": np.array(list(case_names)),
+    }
+
+
 def compute_all(torch) -> dict:
     torch.manual_seed(0)
     torch.set_num_threads(1)  # reproducible reduction order
-    entries = {
-        "__meta__/torch_version": _str(torch.__version__),
-        "__meta__/numpy_version": _str(np.__version__),
-        "__meta__/format": _str(FORMAT),
-        "__meta__/cases": np.array([c.name for c in _cases.CASES]),
-    }
+    entries = meta_entries(torch, FORMAT, [c.name for c in _cases.CASES])
     failures = []
     for case in _cases.CASES:
         try:
@@ -191,8 +196,8 @@ def check(path: str, fresh: dict, tolerance=_case_tolerance, summary: str | None
     """Compare ``fresh`` entries with the fixture at ``path``; 0 if they match.
 
     ``tolerance(key, dtype_name)`` gives (rtol, atol) for a floating non-input array;
-    ``summary`` ends the OK line (default: the number of cases in cases.py). Other golden
-    generators (generate_optim.py) reuse this with their own tolerance and summary.
+    ``summary`` ends the OK line (default: the number of cases in cases.py). The other
+    golden generators reuse this (through ``run``) with their own tolerance and summary.
     """
     if not os.path.exists(path):
         print(f"FAIL: {path} does not exist; run generate.py to create it")
@@ -244,27 +249,37 @@ def check(path: str, fresh: dict, tolerance=_case_tolerance, summary: str | None
     return 0
 
 
-def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run(description, compute_entries, default_out, summary, tolerance=None, argv=None) -> int:
+    """The command line every golden generator shares: ``--check`` compares live torch
+    with the fixture, otherwise the fixture is (re)written (``--out`` elsewhere).
+
+    ``compute_entries(torch)`` gives the fixture's arrays; ``summary`` says what they hold
+    (both report lines end with it); ``tolerance`` is ``check``'s (default: per case).
+    """
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument(
         "--check", action="store_true", help="compare live torch with the committed fixture"
     )
-    ap.add_argument("--out", default=DEFAULT_OUT, help="fixture path (default: %(default)s)")
+    ap.add_argument("--out", default=default_out, help="fixture path (default: %(default)s)")
     args = ap.parse_args(argv)
 
     torch = _import_torch()
     t0 = time.perf_counter()
-    entries = compute_all(torch)
+    entries = compute_entries(torch)
     if args.check:
-        return check(args.out, entries)
+        return check(args.out, entries, tolerance or _case_tolerance, summary)
     write_npz(args.out, entries)
-    dt = time.perf_counter() - t0
-    size = os.path.getsize(args.out)
     print(
-        f"wrote {args.out}: {len(_cases.CASES)} cases, {len(entries)} arrays, "
-        f"{size / 1024:.1f} KiB, {dt:.2f} s (torch {torch.__version__})"
+        f"wrote {args.out}: {summary}, {len(entries)} arrays, "
+        f"{os.path.getsize(args.out) / 1024:.1f} KiB, {time.perf_counter() - t0:.2f} s "
+        f"(torch {torch.__version__})"
     )
     return 0
+
+
+def main(argv=None) -> int:
+    summary = f"{len(_cases.CASES)} cases"
+    return run(__doc__.split("\n\n")[0], compute_all, DEFAULT_OUT, summary, argv=argv)
 
 
 if __name__ == "__main__":

@@ -29,11 +29,9 @@ replays them with nnx. Layout (written like ops_golden.npz, reproducible bytes):
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-import time
 import warnings
 
 import numpy as np
@@ -273,13 +271,8 @@ def compute_all(torch) -> dict:
     torch.manual_seed(0)
     torch.set_num_threads(1)  # reproducible reduction order
     problem = make_problem()
-    entries = {
-        "__meta__/torch_version": _generate._str(torch.__version__),
-        "__meta__/numpy_version": _generate._str(np.__version__),
-        "__meta__/format": _generate._str(FORMAT),
-        "__meta__/cases": np.array(list(OPTIMIZER_CASES)),
-        "__meta__/schedulers": np.array(list(SCHEDULER_CASES)),
-    }
+    entries = _generate.meta_entries(torch, FORMAT, OPTIMIZER_CASES)
+    entries["__meta__/schedulers"] = np.array(list(SCHEDULER_CASES))
     entries.update({f"problem/in/{k}": v for k, v in problem.items()})
     for name, (optimizer, spec) in OPTIMIZER_CASES.items():
         entries.update(run_optimizer_case(torch, name, optimizer, spec, problem))
@@ -289,28 +282,15 @@ def compute_all(torch) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument(
-        "--check", action="store_true", help="compare live torch with the committed fixture"
-    )
-    ap.add_argument("--out", default=DEFAULT_OUT, help="fixture path (default: %(default)s)")
-    args = ap.parse_args(argv)
-
-    torch = _generate._import_torch()
-    t0 = time.perf_counter()
-    entries = compute_all(torch)
     summary = f"{len(OPTIMIZER_CASES)} optimizer and {len(SCHEDULER_CASES)} scheduler cases"
-    if args.check:
-        return _generate.check(
-            args.out, entries, tolerance=lambda key, dtype: (RTOL, ATOL), summary=summary
-        )
-    _generate.write_npz(args.out, entries)
-    size = os.path.getsize(args.out)
-    print(
-        f"wrote {args.out}: {summary}, {len(entries)} arrays, {size / 1024:.1f} KiB, "
-        f"{time.perf_counter() - t0:.2f} s (torch {torch.__version__})"
+    return _generate.run(
+        __doc__.split("\n\n")[0],
+        compute_all,
+        DEFAULT_OUT,
+        summary,
+        tolerance=lambda key, dtype: (RTOL, ATOL),
+        argv=argv,
     )
-    return 0
 
 
 if __name__ == "__main__":

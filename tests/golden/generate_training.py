@@ -24,11 +24,9 @@ Layout (written like ops_golden.npz, reproducible bytes):
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
 import sys
-import time
 
 import numpy as np
 
@@ -85,15 +83,10 @@ def train(torch, data, optimizer, kwargs) -> tuple:
 
 
 def compute_all(torch) -> dict:
+    torch.set_num_threads(1)  # one summation order: the fixture is bit-stable
     data = make_data()
-    entries = {
-        "__meta__/torch_version": _generate._str(torch.__version__),
-        "__meta__/numpy_version": _generate._str(np.__version__),
-        "__meta__/format": _generate._str(FORMAT),
-        "__meta__/cases": np.array(list(CASES)),
-        "data/X": data["X"],
-        "data/y": data["y"],
-    }
+    entries = _generate.meta_entries(torch, FORMAT, CASES)
+    entries.update({"data/X": data["X"], "data/y": data["y"]})
     entries.update({f"init/{k}": v for k, v in data["init"].items()})
     for name, (optimizer, kwargs) in CASES.items():
         losses, final = train(torch, data, optimizer, kwargs)
@@ -105,24 +98,14 @@ def compute_all(torch) -> dict:
 
 
 def main(argv=None) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--check", action="store_true",
-                    help="compare live torch with the committed fixture")
-    ap.add_argument("--out", default=DEFAULT_OUT, help="fixture path (default: %(default)s)")
-    args = ap.parse_args(argv)
-    torch = _generate._import_torch()
-    torch.set_num_threads(1)  # one summation order: the fixture is bit-stable
-    t0 = time.perf_counter()
-    entries = compute_all(torch)
-    summary = f"{len(CASES)} training runs of {STEPS} steps"
-    if args.check:
-        return _generate.check(args.out, entries, tolerance=lambda key, dtype: (RTOL, ATOL),
-                               summary=summary)
-    _generate.write_npz(args.out, entries)
-    print(f"wrote {args.out}: {summary}, {len(entries)} arrays, "
-          f"{os.path.getsize(args.out) / 1024:.1f} KiB, {time.perf_counter() - t0:.2f} s "
-          f"(torch {torch.__version__})")
-    return 0
+    return _generate.run(
+        __doc__.split("\n\n")[0],
+        compute_all,
+        DEFAULT_OUT,
+        f"{len(CASES)} training runs of {STEPS} steps",
+        tolerance=lambda key, dtype: (RTOL, ATOL),
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

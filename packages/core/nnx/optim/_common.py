@@ -49,6 +49,15 @@ def _check_lr(lr):
         raise ValueError(f"Invalid learning rate: {lr}")
 
 
+def _check_nonnegative(**values):
+    """torch's ``if not 0.0 <= value: raise ValueError(...)`` for each option, in the order
+    given (``not 0.0 <=`` also refuses NaN)."""
+    for name, value in values.items():
+        if not 0.0 <= value:
+            label = "epsilon" if name == "eps" else name
+            raise ValueError(f"Invalid {label} value: {value}")
+
+
 def _check_implementation_flags(fused, foreach, differentiable):
     """torch's checks on ``fused``/``foreach``/``differentiable``. ``foreach`` and ``fused``
     only choose an implementation in torch (same math); nnx has one, the for-loop one."""

@@ -4,24 +4,42 @@ from nnx._creation import full_like, tensor
 from nnx.optim._common import (
     Tensor,
     _as_number,
-    _check_fused_param,
     _check_implementation_flags,
     _check_lr,
+    _check_nonnegative,
     _implementation_doc,
     _maximize_doc,
     _new_step,
     _params_doc,
-    _run_closure,
     _scalar_dtype,
     _to_scalar,
 )
-from nnx.optim._hooks import _use_grad_for_differentiable
-from nnx.optim.optimizer import Optimizer
+from nnx.optim._single_tensor import _SingleTensorOptimizer
 
 __all__ = ["Adagrad"]
 
 
-class Adagrad(Optimizer):
+def _adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_decay, eps,
+             maximize):
+    """The update, parameter by parameter, as torch's single-tensor implementation."""
+    lr = _to_scalar(lr)
+    for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
+        step_t.add_(1)
+        step = step_t.item()
+        grad = grad if not maximize else -grad
+        if weight_decay != 0:
+            grad = grad.add(param, alpha=weight_decay)
+        clr = lr / (1 + (step - 1) * lr_decay)
+        state_sum.addcmul_(grad, grad, value=1)
+        std = state_sum.sqrt().add_(eps)
+        param.addcdiv_(grad, std, value=-_as_number(clr))
+
+
+class Adagrad(_SingleTensorOptimizer):
+    _update = staticmethod(_adagrad)
+    _options = ("lr", "weight_decay", "lr_decay", "eps", "maximize")
+    _group_defaults = {"foreach": None, "maximize": False, "differentiable": False, "fused": None}
+
     def __init__(
         self,
         params,
@@ -37,16 +55,12 @@ class Adagrad(Optimizer):
         fused=None,
     ):
         _check_lr(lr)
-        if not 0.0 <= lr_decay:
-            raise ValueError(f"Invalid lr_decay value: {lr_decay}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= initial_accumulator_value:
-            raise ValueError(
-                f"Invalid initial_accumulator_value value: {initial_accumulator_value}"
-            )
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
+        _check_nonnegative(
+            lr_decay=lr_decay,
+            weight_decay=weight_decay,
+            initial_accumulator_value=initial_accumulator_value,
+            eps=eps,
+        )
         defaults = {
             "lr": lr,
             "lr_decay": lr_decay,
@@ -72,66 +86,22 @@ class Adagrad(Optimizer):
 
     def __setstate__(self, state):
         super().__setstate__(state)
-        fused = None
-        for group in self.param_groups:
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            fused = group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):
-                    # older checkpoints saved the step as a Python number
-                    dtype = _scalar_dtype(bool(group["fused"]))
-                    p_state["step"] = tensor(float(p_state["step"]), dtype=dtype)
-        # state of ids no parameter claimed (kept as is by load_state_dict) too
+        # the steps of state no parameter claimed (load_state_dict keeps it as is) too, as
+        # torch does: with the last group's fused
+        fused = self.param_groups[-1]["fused"] if self.param_groups else None
         values = list(self.state.values())
         if values and not isinstance(values[0]["step"], Tensor):
             for s in values:
                 s["step"] = tensor(float(s["step"]), dtype=_scalar_dtype(bool(fused)))
 
-    def _init_group(self, group, params, grads, state_sums, state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
-                _check_fused_param(p)
-                self._need_device_dtype_check_for_fused = False
-            params.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:  # a parameter added by add_param_group after construction
-                if group["fused"]:
-                    _check_fused_param(p)
-                state["step"] = _new_step(bool(group["fused"]))
-                state["sum"] = full_like(p, self.defaults["initial_accumulator_value"])
-            state_sums.append(state["sum"])
-            state_steps.append(state["step"])
+    def _param_state(self, group, p):
+        self._check_fused_once(group, p)
+        # (the constructor made the state; this makes that of a parameter added later)
+        state = self._lazy_state(p, group["fused"], {"sum": True}, new=self._initial_sum)
+        return state["sum"], state["step"]
 
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model
-                and returns the loss.
-        """
-        loss = _run_closure(closure)
-        for group in self.param_groups:
-            params, grads, state_sums, state_steps = [], [], [], []
-            self._init_group(group, params, grads, state_sums, state_steps)
-            _adagrad(
-                params,
-                grads,
-                state_sums,
-                state_steps,
-                lr=group["lr"],
-                weight_decay=group["weight_decay"],
-                lr_decay=group["lr_decay"],
-                eps=group["eps"],
-                maximize=group["maximize"],
-            )
-        return loss
+    def _initial_sum(self, p):
+        return full_like(p, self.defaults["initial_accumulator_value"])
 
 
 Adagrad.__doc__ = rf"""Implements the Adagrad algorithm.
@@ -178,19 +148,3 @@ Adagrad.__doc__ = rf"""Implements the Adagrad algorithm.
         >>> loss_fn(model(input), target).backward()
         >>> optimizer.step()
     """
-
-
-def _adagrad(params, grads, state_sums, state_steps, *, lr, weight_decay, lr_decay, eps,
-             maximize):
-    """The update, parameter by parameter, as torch's single-tensor implementation."""
-    lr = _to_scalar(lr)
-    for param, grad, state_sum, step_t in zip(params, grads, state_sums, state_steps):
-        step_t.add_(1)
-        step = step_t.item()
-        grad = grad if not maximize else -grad
-        if weight_decay != 0:
-            grad = grad.add(param, alpha=weight_decay)
-        clr = lr / (1 + (step - 1) * lr_decay)
-        state_sum.addcmul_(grad, grad, value=1)
-        std = state_sum.sqrt().add_(eps)
-        param.addcdiv_(grad, std, value=-_as_number(clr))

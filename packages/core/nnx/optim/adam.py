@@ -1,23 +1,17 @@
 r"""Adam, with optional AMSGrad and decoupled weight decay (torch.optim.adam)."""
 
-from nnx._creation import tensor, zeros_like
 from nnx._ops.pointwise import maximum
 from nnx.optim._common import (
     Tensor,
     _as_number,
-    _check_capturable,
-    _check_fused_param,
     _check_implementation_flags,
+    _check_nonnegative,
     _implementation_doc,
     _maximize_doc,
-    _new_step,
     _params_doc,
-    _run_closure,
-    _scalar_dtype,
     _to_scalar,
 )
-from nnx.optim._hooks import _use_grad_for_differentiable
-from nnx.optim.optimizer import Optimizer
+from nnx.optim._single_tensor import _SingleTensorOptimizer
 
 __all__ = ["Adam"]
 
@@ -33,14 +27,12 @@ def _check_adam_arguments(lr, betas, eps, weight_decay, foreach, capturable):
             raise ValueError("Tensor lr must be 1-element")
     if not 0.0 <= lr:
         raise ValueError(f"Invalid learning rate: {lr}")
-    if not 0.0 <= eps:
-        raise ValueError(f"Invalid epsilon value: {eps}")
+    _check_nonnegative(eps=eps)
     if not 0.0 <= betas[0] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 0: {betas[0]}")
     if not 0.0 <= betas[1] < 1.0:
         raise ValueError(f"Invalid beta parameter at index 1: {betas[1]}")
-    if not 0.0 <= weight_decay:
-        raise ValueError(f"Invalid weight_decay value: {weight_decay}")
+    _check_nonnegative(weight_decay=weight_decay)
     if not (
         (isinstance(betas[0], float) and isinstance(betas[1], float))
         or (isinstance(betas[0], Tensor) and isinstance(betas[1], Tensor))
@@ -57,7 +49,62 @@ def _check_adam_arguments(lr, betas, eps, weight_decay, foreach, capturable):
                 raise ValueError(f"Tensor betas[{i}] must be 1-element")
 
 
-class Adam(Optimizer):
+def _adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
+          betas, lr, weight_decay, eps, maximize, decoupled_weight_decay):
+    """The update, parameter by parameter, as torch's single-tensor implementation.
+
+    Hyperparameters may be 0-d tensors: the expressions below then compute in the tensor's
+    precision as torch's do, and ``_as_number`` reads them where torch passes a Scalar.
+    """
+    beta1, beta2 = betas
+    lr, beta1, beta2 = _to_scalar(lr), _to_scalar(beta1), _to_scalar(beta2)
+    beta1_by_dtype = {}  # a tensor beta1 cast once per parameter dtype
+    for i, param in enumerate(params):
+        grad = grads[i] if not maximize else -grads[i]
+        exp_avg, exp_avg_sq, step_t = exp_avgs[i], exp_avg_sqs[i], state_steps[i]
+        step_t.add_(1)
+        if weight_decay != 0:
+            if decoupled_weight_decay:
+                param.mul_(1 - lr * weight_decay)
+            else:
+                grad = grad.add(param, alpha=_as_number(weight_decay))
+        if isinstance(beta1, Tensor):
+            if param.dtype not in beta1_by_dtype:
+                beta1_by_dtype[param.dtype] = beta1.to(dtype=param.dtype)
+            device_beta1 = beta1_by_dtype[param.dtype]
+        else:
+            device_beta1 = beta1
+        exp_avg.lerp_(grad, 1 - device_beta1)
+        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=_as_number(1 - beta2))
+
+        step = step_t.item()
+        bias_correction1 = 1 - beta1**step
+        bias_correction2 = 1 - beta2**step
+        step_size = lr / bias_correction1
+        bias_correction2_sqrt = bias_correction2**0.5
+        if amsgrad:
+            max_exp_avg_sqs[i].copy_(maximum(max_exp_avg_sqs[i], exp_avg_sq))
+            denom = (max_exp_avg_sqs[i].sqrt() / bias_correction2_sqrt).add_(eps)
+        else:
+            denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
+        param.addcdiv_(exp_avg, denom, value=-_as_number(step_size))
+
+
+class Adam(_SingleTensorOptimizer):
+    _update = staticmethod(_adam)
+    _options = ("amsgrad", "betas", "lr", "weight_decay", "eps", "maximize",
+                "decoupled_weight_decay")
+    _group_defaults = {
+        "amsgrad": False,
+        "maximize": False,
+        "foreach": None,
+        "capturable": False,
+        "differentiable": False,
+        "decoupled_weight_decay": False,
+        "fused": None,
+    }
+    _checks_capturable = True
+
     def __init__(
         self,
         params,
@@ -91,85 +138,17 @@ class Adam(Optimizer):
         super().__init__(params, defaults)
         _check_implementation_flags(fused, foreach, differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("amsgrad", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("capturable", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("decoupled_weight_decay", False)
-            fused = group.setdefault("fused", None)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):
-                    # older checkpoints saved the step as a Python number
-                    dtype = _scalar_dtype(bool(fused))
-                    p_state["step"] = tensor(float(p_state["step"]), dtype=dtype)
-
-    def _init_group(self, group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs,
-                    state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:  # lazy state initialization
-                if group["fused"]:
-                    _check_fused_param(p)
-                state["step"] = _new_step(bool(group["fused"]))
-                state["exp_avg"] = zeros_like(p)  # first moment
-                state["exp_avg_sq"] = zeros_like(p)  # second moment
-                if group["amsgrad"]:
-                    state["max_exp_avg_sq"] = zeros_like(p)  # running max of the second
-            exp_avgs.append(state["exp_avg"])
-            exp_avg_sqs.append(state["exp_avg_sq"])
-            if group["amsgrad"]:
-                max_exp_avg_sqs.append(state["max_exp_avg_sq"])
-            if group["foreach"] and isinstance(group["lr"], Tensor) and not group["capturable"]:
-                raise RuntimeError(
-                    "lr as a Tensor is not supported for capturable=False and foreach=True"
-                )
-            state_steps.append(state["step"])
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model
-                and returns the loss.
-        """
-        loss = _run_closure(closure)
-        for group in self.param_groups:
-            params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps = (
-                [], [], [], [], [], []
+    def _param_state(self, group, p):
+        amsgrad = group["amsgrad"]
+        # the first and second moments, and (amsgrad) the running max of the second
+        names = {"exp_avg": True, "exp_avg_sq": True, "max_exp_avg_sq": amsgrad}
+        state = self._lazy_state(p, group["fused"], names)
+        row = (state["exp_avg"], state["exp_avg_sq"], state["max_exp_avg_sq"] if amsgrad else None)
+        if group["foreach"] and isinstance(group["lr"], Tensor) and not group["capturable"]:
+            raise RuntimeError(
+                "lr as a Tensor is not supported for capturable=False and foreach=True"
             )
-            self._init_group(
-                group, params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps
-            )
-            if params and group["capturable"]:
-                _check_capturable()
-            beta1, beta2 = group["betas"]
-            _adam(
-                params,
-                grads,
-                exp_avgs,
-                exp_avg_sqs,
-                max_exp_avg_sqs,
-                state_steps,
-                amsgrad=group["amsgrad"],
-                beta1=beta1,
-                beta2=beta2,
-                lr=group["lr"],
-                weight_decay=group["weight_decay"],
-                eps=group["eps"],
-                maximize=group["maximize"],
-                decoupled_weight_decay=group["decoupled_weight_decay"],
-            )
-        return loss
+        return (*row, state["step"])
 
 
 _ADAM_ARGS_DOC = rf"""Args:
@@ -233,43 +212,3 @@ Adam.__doc__ = rf"""Implements the Adam algorithm.
         >>> loss_fn(model(input), target).backward()
         >>> optimizer.step()
     """
-
-
-def _adam(params, grads, exp_avgs, exp_avg_sqs, max_exp_avg_sqs, state_steps, *, amsgrad,
-          beta1, beta2, lr, weight_decay, eps, maximize, decoupled_weight_decay):
-    """The update, parameter by parameter, as torch's single-tensor implementation.
-
-    Hyperparameters may be 0-d tensors: the expressions below then compute in the tensor's
-    precision as torch's do, and ``_as_number`` reads them where torch passes a Scalar.
-    """
-    lr, beta1, beta2 = _to_scalar(lr), _to_scalar(beta1), _to_scalar(beta2)
-    beta1_by_dtype = {}  # a tensor beta1 cast once per parameter dtype
-    for i, param in enumerate(params):
-        grad = grads[i] if not maximize else -grads[i]
-        exp_avg, exp_avg_sq, step_t = exp_avgs[i], exp_avg_sqs[i], state_steps[i]
-        step_t.add_(1)
-        if weight_decay != 0:
-            if decoupled_weight_decay:
-                param.mul_(1 - lr * weight_decay)
-            else:
-                grad = grad.add(param, alpha=_as_number(weight_decay))
-        if isinstance(beta1, Tensor):
-            if param.dtype not in beta1_by_dtype:
-                beta1_by_dtype[param.dtype] = beta1.to(dtype=param.dtype)
-            device_beta1 = beta1_by_dtype[param.dtype]
-        else:
-            device_beta1 = beta1
-        exp_avg.lerp_(grad, 1 - device_beta1)
-        exp_avg_sq.mul_(beta2).addcmul_(grad, grad, value=_as_number(1 - beta2))
-
-        step = step_t.item()
-        bias_correction1 = 1 - beta1**step
-        bias_correction2 = 1 - beta2**step
-        step_size = lr / bias_correction1
-        bias_correction2_sqrt = bias_correction2**0.5
-        if amsgrad:
-            max_exp_avg_sqs[i].copy_(maximum(max_exp_avg_sqs[i], exp_avg_sq))
-            denom = (max_exp_avg_sqs[i].sqrt() / bias_correction2_sqrt).add_(eps)
-        else:
-            denom = (exp_avg_sq.sqrt() / bias_correction2_sqrt).add_(eps)
-        param.addcdiv_(exp_avg, denom, value=-_as_number(step_size))

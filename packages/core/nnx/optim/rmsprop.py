@@ -1,26 +1,58 @@
 r"""RMSprop, optionally centered and with momentum (torch.optim.rmsprop)."""
 
-from nnx._creation import tensor, zeros_like
 from nnx.optim._common import (
-    Tensor,
     _as_number,
-    _check_capturable,
     _check_implementation_flags,
     _check_lr,
+    _check_nonnegative,
     _maximize_doc,
-    _new_step,
     _params_doc,
-    _run_closure,
-    _scalar_dtype,
     _to_scalar,
 )
-from nnx.optim._hooks import _use_grad_for_differentiable
-from nnx.optim.optimizer import Optimizer
+from nnx.optim._single_tensor import _SingleTensorOptimizer
 
 __all__ = ["RMSprop"]
 
 
-class RMSprop(Optimizer):
+def _rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps, *, lr,
+             alpha, eps, weight_decay, momentum, centered, maximize):
+    """The update, parameter by parameter, as torch's single-tensor implementation."""
+    lr = _as_number(_to_scalar(lr))
+    for i, param in enumerate(params):
+        grad = grads[i] if not maximize else -grads[i]
+        square_avg = square_avgs[i]
+        state_steps[i].add_(1)
+        if weight_decay != 0:
+            grad = grad.add(param, alpha=weight_decay)
+        square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
+        if centered:
+            grad_avg = grad_avgs[i]
+            grad_avg.lerp_(grad, 1 - alpha)
+            avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
+        else:
+            avg = square_avg.sqrt()
+        avg = avg.add_(eps)
+        if momentum > 0:
+            buf = momentum_buffer_list[i]
+            buf.mul_(momentum).addcdiv_(grad, avg)
+            param.add_(buf, alpha=-lr)
+        else:
+            param.addcdiv_(grad, avg, value=-lr)
+
+
+class RMSprop(_SingleTensorOptimizer):
+    _update = staticmethod(_rmsprop)
+    _options = ("lr", "alpha", "eps", "weight_decay", "momentum", "centered", "maximize")
+    _group_defaults = {
+        "momentum": 0,
+        "centered": False,
+        "foreach": None,
+        "maximize": False,
+        "differentiable": False,
+        "capturable": False,
+    }
+    _checks_capturable = True
+
     # capturable, foreach, maximize and differentiable are positional here, as in torch
     def __init__(
         self,
@@ -37,14 +69,7 @@ class RMSprop(Optimizer):
         differentiable=False,
     ):
         _check_lr(lr)
-        if not 0.0 <= eps:
-            raise ValueError(f"Invalid epsilon value: {eps}")
-        if not 0.0 <= momentum:
-            raise ValueError(f"Invalid momentum value: {momentum}")
-        if not 0.0 <= weight_decay:
-            raise ValueError(f"Invalid weight_decay value: {weight_decay}")
-        if not 0.0 <= alpha:
-            raise ValueError(f"Invalid alpha value: {alpha}")
+        _check_nonnegative(eps=eps, momentum=momentum, weight_decay=weight_decay, alpha=alpha)
         defaults = {
             "lr": lr,
             "momentum": momentum,
@@ -60,77 +85,14 @@ class RMSprop(Optimizer):
         super().__init__(params, defaults)
         _check_implementation_flags(None, foreach, differentiable)
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("momentum", 0)
-            group.setdefault("centered", False)
-            group.setdefault("foreach", None)
-            group.setdefault("maximize", False)
-            group.setdefault("differentiable", False)
-            group.setdefault("capturable", False)
-            for p in group["params"]:
-                p_state = self.state.get(p, [])
-                if len(p_state) != 0 and not isinstance(p_state["step"], Tensor):
-                    # older checkpoints saved the step as a Python number
-                    p_state["step"] = tensor(float(p_state["step"]), dtype=_scalar_dtype())
-
-    def _init_group(self, group, params, grads, square_avgs, momentum_buffer_list, grad_avgs,
-                    state_steps):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            params.append(p)
-            grads.append(p.grad)
-            state = self.state[p]
-            if len(state) == 0:
-                state["step"] = _new_step()
-                state["square_avg"] = zeros_like(p)
-                if group["momentum"] > 0:
-                    state["momentum_buffer"] = zeros_like(p)
-                if group["centered"]:
-                    state["grad_avg"] = zeros_like(p)
-            square_avgs.append(state["square_avg"])
-            state_steps.append(state["step"])
-            if group["momentum"] > 0:
-                momentum_buffer_list.append(state["momentum_buffer"])
-            if group["centered"]:
-                grad_avgs.append(state["grad_avg"])
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model
-                and returns the loss.
-        """
-        loss = _run_closure(closure)
-        for group in self.param_groups:
-            params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps = (
-                [], [], [], [], [], []
-            )
-            self._init_group(
-                group, params, grads, square_avgs, momentum_buffer_list, grad_avgs, state_steps
-            )
-            if params and group["capturable"]:
-                _check_capturable()
-            _rmsprop(
-                params,
-                grads,
-                square_avgs,
-                grad_avgs,
-                momentum_buffer_list,
-                state_steps,
-                lr=group["lr"],
-                alpha=group["alpha"],
-                eps=group["eps"],
-                weight_decay=group["weight_decay"],
-                momentum=group["momentum"],
-                centered=group["centered"],
-                maximize=group["maximize"],
-            )
-        return loss
+    def _param_state(self, group, p):
+        momentum, centered = group["momentum"] > 0, group["centered"]
+        names = {"square_avg": True, "momentum_buffer": momentum, "grad_avg": centered}
+        state = self._lazy_state(p, False, names)
+        square_avg, step = state["square_avg"], state["step"]
+        buf = state["momentum_buffer"] if momentum else None
+        grad_avg = state["grad_avg"] if centered else None
+        return square_avg, grad_avg, buf, step
 
 
 RMSprop.__doc__ = rf"""Implements the RMSprop algorithm.
@@ -192,29 +154,3 @@ RMSprop.__doc__ = rf"""Implements the RMSprop algorithm.
         >>> loss_fn(model(input), target).backward()
         >>> optimizer.step()
     """
-
-
-def _rmsprop(params, grads, square_avgs, grad_avgs, momentum_buffer_list, state_steps, *, lr,
-             alpha, eps, weight_decay, momentum, centered, maximize):
-    """The update, parameter by parameter, as torch's single-tensor implementation."""
-    lr = _as_number(_to_scalar(lr))
-    for i, param in enumerate(params):
-        grad = grads[i] if not maximize else -grads[i]
-        square_avg = square_avgs[i]
-        state_steps[i].add_(1)
-        if weight_decay != 0:
-            grad = grad.add(param, alpha=weight_decay)
-        square_avg.mul_(alpha).addcmul_(grad, grad, value=1 - alpha)
-        if centered:
-            grad_avg = grad_avgs[i]
-            grad_avg.lerp_(grad, 1 - alpha)
-            avg = square_avg.addcmul(grad_avg, grad_avg, value=-1).sqrt_()
-        else:
-            avg = square_avg.sqrt()
-        avg = avg.add_(eps)
-        if momentum > 0:
-            buf = momentum_buffer_list[i]
-            buf.mul_(momentum).addcdiv_(grad, avg)
-            param.add_(buf, alpha=-lr)
-        else:
-            param.addcdiv_(grad, avg, value=-lr)

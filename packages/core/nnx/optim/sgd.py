@@ -2,22 +2,50 @@ r"""Stochastic gradient descent, optionally with (Nesterov) momentum (torch.opti
 
 from nnx.optim._common import (
     _as_number,
-    _check_fused_param,
     _check_implementation_flags,
     _check_lr,
     _implementation_doc,
     _maximize_doc,
     _params_doc,
-    _run_closure,
     _to_scalar,
 )
-from nnx.optim._hooks import _use_grad_for_differentiable
-from nnx.optim.optimizer import Optimizer
+from nnx.optim._single_tensor import _SingleTensorOptimizer
 
 __all__ = ["SGD"]
 
 
-class SGD(Optimizer):
+def _sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, dampening,
+         nesterov, maximize):
+    """The update, parameter by parameter, as torch's single-tensor implementation."""
+    lr = _as_number(_to_scalar(lr))
+    weight_decay = _as_number(weight_decay)
+    for i, param in enumerate(params):
+        grad = grads[i] if not maximize else -grads[i]
+        if weight_decay != 0:
+            grad = grad.add(param, alpha=weight_decay)
+        if momentum != 0:
+            buf = momentum_buffer_list[i]
+            if buf is None:
+                buf = grad.detach().clone()
+                momentum_buffer_list[i] = buf
+            else:
+                buf.mul_(momentum).add_(grad, alpha=1 - dampening)
+            grad = grad.add(buf, alpha=momentum) if nesterov else buf
+        param.add_(grad, alpha=-lr)
+
+
+class SGD(_SingleTensorOptimizer):
+    _update = staticmethod(_sgd)
+    _options = ("weight_decay", "momentum", "lr", "dampening", "nesterov", "maximize")
+    _group_defaults = {
+        "nesterov": False,
+        "maximize": False,
+        "foreach": None,
+        "differentiable": False,
+        "fused": False,
+    }
+    _has_step = False
+
     def __init__(
         self,
         params,
@@ -55,55 +83,17 @@ class SGD(Optimizer):
         if fused:
             self._need_device_dtype_check_for_fused = True
 
-    def __setstate__(self, state):
-        super().__setstate__(state)
-        for group in self.param_groups:
-            group.setdefault("nesterov", False)
-            group.setdefault("maximize", False)
-            group.setdefault("foreach", None)
-            group.setdefault("differentiable", False)
-            group.setdefault("fused", False)
+    def _param_state(self, group, p):
+        self._check_fused_once(group, p)
+        # without momentum torch creates no state entry for the parameter
+        return (self.state[p].get("momentum_buffer") if group["momentum"] != 0 else None,)
 
-    def _init_group(self, group, params, grads, momentum_buffer_list):
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            if group["fused"] and getattr(self, "_need_device_dtype_check_for_fused", True):
-                _check_fused_param(p)
-                self._need_device_dtype_check_for_fused = False
-            params.append(p)
-            grads.append(p.grad)
-            if group["momentum"] != 0:
-                momentum_buffer_list.append(self.state[p].get("momentum_buffer"))
-
-    @_use_grad_for_differentiable
-    def step(self, closure=None):
-        """Perform a single optimization step.
-
-        Args:
-            closure (Callable, optional): A closure that reevaluates the model
-                and returns the loss.
-        """
-        loss = _run_closure(closure)
-        for group in self.param_groups:
-            params, grads, momentum_buffer_list = [], [], []
-            self._init_group(group, params, grads, momentum_buffer_list)
-            _sgd(
-                params,
-                grads,
-                momentum_buffer_list,
-                weight_decay=group["weight_decay"],
-                momentum=group["momentum"],
-                lr=group["lr"],
-                dampening=group["dampening"],
-                nesterov=group["nesterov"],
-                maximize=group["maximize"],
-            )
-            if group["momentum"] != 0:
-                # buffers created on this step are stored now
-                for p, buf in zip(params, momentum_buffer_list):
-                    self.state[p]["momentum_buffer"] = buf
-        return loss
+    def _step_group(self, group, params, grads, state_lists):
+        super()._step_group(group, params, grads, state_lists)
+        if group["momentum"] != 0:
+            # buffers created on this step are stored now
+            for p, buf in zip(params, state_lists[0]):
+                self.state[p]["momentum_buffer"] = buf
 
 
 SGD.__doc__ = rf"""Implements stochastic gradient descent (optionally with momentum).
@@ -151,23 +141,3 @@ SGD.__doc__ = rf"""Implements stochastic gradient descent (optionally with momen
         >>> loss_fn(model(input), target).backward()
         >>> optimizer.step()
     """
-
-
-def _sgd(params, grads, momentum_buffer_list, *, weight_decay, momentum, lr, dampening,
-         nesterov, maximize):
-    """The update, parameter by parameter, as torch's single-tensor implementation."""
-    lr = _as_number(_to_scalar(lr))
-    weight_decay = _as_number(weight_decay)
-    for i, param in enumerate(params):
-        grad = grads[i] if not maximize else -grads[i]
-        if weight_decay != 0:
-            grad = grad.add(param, alpha=weight_decay)
-        if momentum != 0:
-            buf = momentum_buffer_list[i]
-            if buf is None:
-                buf = grad.detach().clone()
-                momentum_buffer_list[i] = buf
-            else:
-                buf.mul_(momentum).add_(grad, alpha=1 - dampening)
-            grad = grad.add(buf, alpha=momentum) if nesterov else buf
-        param.add_(grad, alpha=-lr)
