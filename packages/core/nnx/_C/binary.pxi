@@ -91,10 +91,18 @@ cdef dtype _tensor_pair_dtype(object x, object y):
     return combine_categories(dx, dy)
 
 
+# NumPy 1.x computes a 0-d array (op) Python float in float64 (value-based casting); torch
+# and NumPy 2 (NEP 50) compute in the array's dtype.  Rounding twice (float64, then the
+# dtype) differs in the last bit, so on NumPy 1.x the scalar becomes the dtype's first.
+cdef bint _value_based_casting = int(_np.__version__.split(".")[0]) < 2
+
+
 cdef object _scalar_as(object value, dtype d):
     """A Python scalar converted the way torch converts a wrapped number to ``d``."""
     if d.category == CAT_INT and isinstance(value, int) and not isinstance(value, bool):
         return _np.array(value, dtype=_np.int64).astype(d.np_dtype)   # wraps like C
+    if _value_based_casting and d.category == CAT_FLOAT:
+        return d.np_dtype.type(value)
     return value
 
 
@@ -118,6 +126,8 @@ cdef object _binary(int op, TensorBase a, object other, bint reflected):
         if common.np_dtype is x.dtype and not (
                 isinstance(other, int) and common.category == CAT_INT):
             common = None
+            if _value_based_casting and x.ndim == 0:
+                y = _scalar_as(other, dtype_of_array(x))
         else:
             y = _scalar_as(other, common)
     elif isinstance(other, (_ndarray, _np.generic)):

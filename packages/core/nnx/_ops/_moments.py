@@ -151,7 +151,10 @@ def _vector_norm(x, p, dims, keepdim):
             return np.sum(a, axis=dims, keepdims=keepdim)
         if p == 2:
             return np.sqrt(np.sum(x * x, axis=dims, keepdims=keepdim))
-        return np.sum(a ** p, axis=dims, keepdims=keepdim) ** (1.0 / p)
+        # exponents in the array's dtype: NumPy 1.x would raise a 0-d float32 sum to a
+        # Python float in float64 (then round again); torch and NumPy 2 stay in float32
+        power = a.dtype.type
+        return np.sum(a ** power(p), axis=dims, keepdims=keepdim) ** power(1.0 / p)
 
 
 def norm(input, p="fro", dim=None, keepdim=False, dtype=None):

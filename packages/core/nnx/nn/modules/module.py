@@ -237,7 +237,11 @@ class Module(_TreeMixin, _StateDictMixin, _HooksMixin, _CastMixin):
         elif name in self._modules:
             del self._modules[name]
         else:
-            super().__delattr__(name)
+            try:
+                super().__delattr__(name)
+            except AttributeError:  # one message on every Python (3.10 says just the name)
+                raise AttributeError(
+                    f"'{type(self).__name__}' object has no attribute '{name}'") from None
 
     def __dir__(self):
         keys = [
