@@ -253,3 +253,26 @@ def test_tensor_with_dtype_converts_python_floats_directly():
 def test_clamp_of_zero_dim_tensor():
     assert nnx.clamp(nnx.tensor(2.0), max=1.0).item() == 1.0
     assert nnx.clamp(nnx.tensor(-2.0), min=0.5).item() == 0.5
+
+
+@pytest.mark.parametrize("data, dtype", [
+    (np.float64(0.1), nnx.float64),     # np.float64 is also a Python float: still float64
+    ([np.float64(0.1)], nnx.float64),
+    (np.float32(0.1), nnx.float32),
+    (np.int32(3), nnx.int32),
+    ([np.int32(3)], nnx.int32),
+    ([1.5, 2], nnx.float32),
+    ([1, 2], nnx.int64),
+    ([nnx.tensor(1.0), 2.0], nnx.float32),
+])
+def test_tensor_infers_numpy_scalar_dtypes_like_torch(data, dtype):
+    assert nnx.tensor(data).dtype == dtype
+
+
+def test_float_and_int_of_many_elements_raise_value_error():
+    for convert in (float, int):
+        with pytest.raises(ValueError, match="only one element tensors can be converted to "
+                                             "Python scalars"):
+            convert(nnx.ones(2))
+    with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted"):
+        nnx.ones(2).item()

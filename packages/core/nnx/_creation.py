@@ -66,6 +66,7 @@ def _infer_array(data, dtype=None):
         return np.array(data, copy=True)
     if isinstance(data, (str, bytes)):
         raise TypeError(f"new(): invalid data type '{type(data).__name__}'")
+    leaf = _first_leaf(data)  # before 0-d tensors in the list become NumPy scalars
     if isinstance(data, (list, tuple)):
         data = _unwrap_nested(data)
     try:
@@ -76,11 +77,11 @@ def _infer_array(data, dtype=None):
         raise TypeError(f"new(): invalid data type '{arr.dtype}'")
     if dtype is not None:
         return arr
-    if arr.dtype.kind == "f" and arr.dtype != np.float16 and not _has_numpy_floats(data):
+    # torch: Python floats take the default dtype, Python ints int64, NumPy scalars their own
+    if arr.dtype.kind == "f" and arr.dtype != np.float16 and not isinstance(leaf, np.floating):
         arr = arr.astype(_C.get_default_dtype().np_dtype)
-    elif arr.dtype.kind in "iu" and not isinstance(data, np.generic):
-        if not _has_numpy_ints(data):
-            arr = arr.astype(np.int64)
+    elif arr.dtype.kind in "iu" and not isinstance(leaf, np.integer):
+        arr = arr.astype(np.int64)
     return arr
 
 
@@ -92,12 +93,12 @@ def _unwrap_nested(data):
     return data
 
 
-def _has_numpy_floats(data):
-    return isinstance(data, np.floating) and not isinstance(data, float)
-
-
-def _has_numpy_ints(data):
-    return isinstance(data, np.integer)
+def _first_leaf(data):
+    # torch looks at every element; nnx at the first, so that big lists of Python numbers
+    # convert at NumPy's speed (mixing NumPy scalars with Python numbers is rare)
+    while isinstance(data, (list, tuple)) and data:
+        data = data[0]
+    return data
 
 
 def tensor(data, *, dtype=None, device=None, requires_grad=False, pin_memory=False):

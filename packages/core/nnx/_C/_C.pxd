@@ -60,6 +60,7 @@ cdef class TensorBase:
 
     cdef object _set_requires_grad(self, bint value)
     cdef object _item(self)
+    cdef object _number(self)
 
 
 cdef class SavedVariable:

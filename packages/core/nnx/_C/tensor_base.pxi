@@ -275,10 +275,16 @@ cdef class TensorBase:
         return bool(self._data.reshape(()))
 
     def __float__(self):
-        return float(self._item())
+        return float(self._number())
 
     def __int__(self):
-        return int(self._item())
+        return int(self._number())
+
+    cdef object _number(self):
+        # float()/int() say it as torch's Python binding does (item() has the C++ message)
+        if self._data.size != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars")
+        return self._item()
 
     def __index__(self):
         if dtype_of_array(self._data).category == CAT_FLOAT or self._data.size != 1:
