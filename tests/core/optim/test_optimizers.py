@@ -128,6 +128,16 @@ def test_invalid_arguments(cls, kwargs, message):
 
 
 @pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
+def test_nan_lr(cls):
+    # torch's SGD checks ``lr < 0.0``, which a NaN passes; the others ``not 0.0 <= lr``
+    if cls is optim.SGD:
+        assert np.isnan(cls([param(2)], lr=float("nan")).defaults["lr"])
+    else:
+        with raises(ValueError, "Invalid learning rate: nan"):
+            cls([param(2)], lr=float("nan"))
+
+
+@pytest.mark.parametrize("cls", ALL, ids=lambda c: c.__name__)
 def test_tensor_lr_must_have_one_element(cls):
     with raises(ValueError, "Tensor lr must be 1-element"):
         cls([param(2)], lr=nnx.tensor([0.1, 0.2]))

@@ -1,9 +1,9 @@
 r"""Stochastic gradient descent, optionally with (Nesterov) momentum (torch.optim.sgd)."""
 
 from nnx.optim._common import (
+    Tensor,
     _as_number,
     _check_implementation_flags,
-    _check_lr,
     _implementation_doc,
     _maximize_doc,
     _params_doc,
@@ -60,7 +60,10 @@ class SGD(_SingleTensorOptimizer):
         differentiable=False,
         fused=None,
     ):
-        _check_lr(lr)
+        if isinstance(lr, Tensor) and lr.numel() != 1:
+            raise ValueError("Tensor lr must be 1-element")
+        if lr < 0.0:  # not ``not 0.0 <= lr`` as elsewhere: torch's SGD accepts a NaN lr
+            raise ValueError(f"Invalid learning rate: {lr}")
         if momentum < 0.0:
             raise ValueError(f"Invalid momentum value: {momentum}")
         if weight_decay < 0.0:
