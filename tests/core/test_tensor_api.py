@@ -276,3 +276,14 @@ def test_float_and_int_of_many_elements_raise_value_error():
             convert(nnx.ones(2))
     with pytest.raises(RuntimeError, match="a Tensor with 2 elements cannot be converted"):
         nnx.ones(2).item()
+
+
+@pytest.mark.parametrize("dtype, name", [(nnx.int64, "Long"), (nnx.bool, "Bool"),
+                                         (nnx.uint8, "Byte")])
+def test_random_fills_refuse_integer_and_bool_tensors(dtype, name):
+    with pytest.raises(NotImplementedError,
+                       match=f'"check_uniform_bounds" not implemented for \'{name}\''):
+        nnx.zeros(2, dtype=dtype).uniform_()
+    with pytest.raises(NotImplementedError,
+                       match=f'"normal_kernel_cpu" not implemented for \'{name}\''):
+        nnx.zeros(2, dtype=dtype).normal_()

@@ -9,7 +9,17 @@ import numpy as np
 
 from nnx import _backend
 from nnx._C import _C
-from nnx._ops import _fused, convert, indexing, inplace, linalg, pointwise, reduction, shape
+from nnx._ops import (
+    _fused,
+    _random_fill,
+    convert,
+    indexing,
+    inplace,
+    linalg,
+    pointwise,
+    reduction,
+    shape,
+)
 from nnx._size_device import Size
 
 
@@ -355,9 +365,9 @@ class Tensor(_C.TensorBase):
     fill_ = inplace.fill_
     copy_ = inplace.copy_
     masked_fill_ = inplace.masked_fill_
-    uniform_ = inplace.uniform_
-    normal_ = inplace.normal_
-    bernoulli_ = inplace.bernoulli_
+    uniform_ = _random_fill.uniform_
+    normal_ = _random_fill.normal_
+    bernoulli_ = _random_fill.bernoulli_
     __iadd__ = inplace.add_
     __isub__ = inplace.sub_
     __imul__ = inplace.mul_

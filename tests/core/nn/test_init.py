@@ -276,6 +276,12 @@ def test_orthogonal_float32_and_empty():
         init.orthogonal_(nnx.empty(4))
 
 
+def test_orthogonal_float16_is_refused_as_torch_does():
+    """torch.linalg.qr has no Half kernel on the CPU (NumPy has no float16 QR either)."""
+    with pytest.raises(NotImplementedError, match="^\"geqrf_cpu\" not implemented for 'Half'$"):
+        init.orthogonal_(nnx.empty(3, 4, dtype=nnx.float16))
+
+
 @pytest.mark.parametrize("sparsity, zeros", [(0.1, 10), (0.25, 25), (0.333, 34), (0.0, 0)])
 def test_sparse(sparsity, zeros):
     nnx.manual_seed(0)

@@ -34,6 +34,16 @@ def test_parameter_results_are_plain_tensors_but_copies_stay_parameters():
         assert clone.tolist() == [1.0, 1.0]
 
 
+def test_parameter_deepcopy_drops_grad_like_torch():
+    p = nn.Parameter(nnx.ones(2))
+    p.grad = nnx.ones(2)
+    p.note = "kept by pickle, not by deepcopy"
+    clone = copy.deepcopy(p)
+    assert clone.grad is None and not hasattr(clone, "note") and clone.requires_grad
+    clone.data.add_(1)
+    assert p.tolist() == [1.0, 1.0]  # the data was copied
+
+
 def test_parameter_rejects_non_tensors():
     with raises(TypeError, "Parameter(): argument 'data' must be Tensor, not list"):
         nn.Parameter([1.0])

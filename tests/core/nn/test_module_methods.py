@@ -43,6 +43,14 @@ def test_modules_preorder_apply_postorder():
     assert visited == [relu, inner, tanh, outer]
 
 
+def test_modules_remove_duplicate():
+    relu = ReLU()
+    inner = Seq(relu)
+    outer = Seq(relu, inner)
+    assert list(outer.modules()) == [outer, relu, inner]
+    assert list(outer.modules(remove_duplicate=False)) == [outer, relu, inner, relu]
+
+
 def test_named_members_prefix_and_recurse():
     m = Seq(Lin(1, 1), ReLU())
     m.register_buffer("steps", nnx.zeros(1))

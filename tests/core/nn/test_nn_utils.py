@@ -238,8 +238,8 @@ def test_clip_grad_norm_runs_without_grad():
 def test_clip_grad_norm_deprecated_alias():
     ps = params(nnx.float64)
     with pytest.warns(FutureWarning, match=re.escape(
-            "`torch.nn.utils.clip_grad_norm` is now deprecated in favor of "
-            "`torch.nn.utils.clip_grad_norm_`.")):
+            "`nnx.nn.utils.clip_grad_norm` is now deprecated in favor of "
+            "`nnx.nn.utils.clip_grad_norm_`.")):
         total = clip_grad_norm(ps, 1.0)
     assert total.item() == EXPECTED64[2.0, 1.0][0]
     assert grads(ps) == EXPECTED64[2.0, 1.0][1]
@@ -264,6 +264,33 @@ def test_get_total_norm_and_clip_with_norm():
          [0.07499999062500118, 0.17499997812500276]],
     ]
     assert clip_grads_with_norm_([nnx.nn.Parameter(nnx.ones(2))], 1.0, nnx.tensor(5.0)) is None
+
+
+def test_clip_grads_with_norm_scales_float16_in_float32():
+    """torch's CPU kernel multiplies float16 gradients by the float32 coefficient and
+    rounds once; rounding the coefficient to float16 first put each of these
+    four entries 1 ulp off (expected: torch 2.13's output)."""
+    g = np.array([-2.4058, -3.9742, -0.7452, 1.2617], dtype=np.float16)
+    p16 = nnx.nn.Parameter(nnx.zeros(4, dtype=nnx.float16))
+    p16.grad = nnx.from_numpy(g.copy())
+    p32 = nnx.nn.Parameter(nnx.zeros(1))
+    p32.grad = nnx.tensor([61.5])
+    total = get_total_norm([p16.grad, p32.grad], 1.0)
+    assert total.dtype == nnx.float32
+    clip_grads_with_norm_([p16, p32], 0.7, total)
+    coef = np.float32(0.7) / (total.numpy() + np.float32(1e-6))
+    assert p16.grad.numpy().tolist() == (g.astype(np.float32) * coef).astype(
+        np.float16).tolist()
+    assert p16.grad.tolist() == [-0.0240936279296875, -0.039794921875, -0.0074615478515625,
+                                 0.01263427734375]
+
+
+def test_clip_grads_with_norm_needs_a_tensor_total():
+    p = nnx.nn.Parameter(nnx.zeros(2))
+    p.grad = nnx.ones(2)
+    with raises(TypeError, "clamp() received an invalid combination of arguments - got "
+                           "(float, max=float), but expected one of:"):
+        clip_grads_with_norm_([p], 1.0, 4.0)
 
 
 # -- clip_grad_value_ ----------------------------------------------------------------------
@@ -311,5 +338,5 @@ def test_vector_to_parameters_round_trip():
 @pytest.mark.parametrize("vec, name", [([1.0, 2.0], "list"), (3.0, "float"),
                                        (np.ones(3), "numpy.ndarray")])
 def test_vector_to_parameters_needs_a_tensor(vec, name):
-    with raises(TypeError, f"expected torch.Tensor, but got: {name}"):
+    with raises(TypeError, f"expected nnx.Tensor, but got: {name}"):
         vector_to_parameters(vec, [nnx.nn.Parameter(nnx.zeros(2))])

@@ -375,28 +375,3 @@ def masked_fill_(self, mask, value):
     from nnx._ops.indexing import masked_fill
 
     return commit(self, masked_fill(self, mask, value))      # backward never reads self
-
-
-def uniform_(self, a=0.0, b=1.0, *, generator=None):
-    from nnx._random import _generator
-
-    check_inplace(self)
-    _write(self, _generator(generator).uniform(a, b, size=self._data.shape))
-    return self
-
-
-def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    from nnx._random import _generator
-
-    check_inplace(self)
-    _write(self, _generator(generator).normal(mean, std, size=self._data.shape))
-    return self
-
-
-def bernoulli_(self, p=0.5, *, generator=None):
-    from nnx._random import _generator
-
-    check_inplace(self)
-    probs = p._data if isinstance(p, TensorBase) else p
-    _write(self, _generator(generator).random(self._data.shape) < probs)
-    return self

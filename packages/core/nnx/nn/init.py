@@ -312,6 +312,8 @@ def orthogonal_(tensor, gain=1, generator=None):
     cols = tensor.numel() // rows
     with nnx.no_grad():
         flattened = tensor.new_empty((rows, cols)).normal_(0, 1, generator=generator)
+    if flattened.dtype == nnx.float16:              # as torch.linalg.qr on the CPU
+        raise NotImplementedError("\"geqrf_cpu\" not implemented for 'Half'")
     x = flattened.numpy()
     if rows < cols:
         x = x.T

@@ -65,6 +65,12 @@ class Parameter(Tensor):
     def __repr__(self, *, tensor_contents=None):
         return "Parameter containing:\n" + super().__repr__()
 
+    def __deepcopy__(self, memo):
+        # torch copies the data and the flag only: no .grad, no attributes
+        if id(self) not in memo:
+            memo[id(self)] = type(self)(self.data.clone(), self.requires_grad)
+        return memo[id(self)]
+
     def __reduce_ex__(self, protocol):
         return (_rebuild_parameter, (np.array(self._data), self._requires_grad))
 

@@ -4,7 +4,9 @@ Full hooks (``register_full_backward_hook``): the module's tensor inputs and out
 pass through an identity autograd node (``BackwardHookFunction``).  The output node's hook
 records ``grad_output`` (running the backward pre-hooks, which may replace it); the input
 node's hook then calls the user hooks with ``(module, grad_input, grad_output)`` and may
-swap ``grad_input``.  If no input requires grad, the hooks fire at the output node with
+swap ``grad_input``.  As in torch, an output that received no gradient appears as None in
+``grad_output``, and a tensor input that does not require grad (beside one that does) as
+zeros in ``grad_input``.  If no input requires grad, the hooks fire at the output node with
 ``grad_input`` all None (and a warning), as in torch.
 
 Legacy hooks (``register_backward_hook``) are plain post-hooks on the grad_fn of the
@@ -33,6 +35,19 @@ class BackwardHookFunction(Function):
         return grads
 
 
+def _keep_every_grad(node, *grads):
+    """The node's backward: every gradient, those of inputs that need none included.
+
+    torch hands a node's post-hooks all that its backward returned, so a module input that
+    does not require grad (but sits beside one that does) shows up in ``grad_input`` as the
+    zeros its non-differentiable copy was given; nnx's Function nodes drop such gradients
+    before the hooks see them, hence this override (the engine ignores them after)."""
+    return grads
+
+
+BackwardHookFunction._backward_cls.backward = _keep_every_grad
+
+
 def _pack_with_none(indices, values, size):
     packed = [None] * size
     for index, value in zip(indices, values):
@@ -50,6 +65,7 @@ class BackwardHook:
         self.grad_outputs = None
         self.n_inputs = self.n_outputs = -1
         self.input_tensors_index = self.output_tensors_index = None
+        self.missing_grads = ()
 
     def _through_identity(self, on_node, args):
         """``args`` with its tensors routed through one BackwardHookFunction node, passed
@@ -92,6 +108,7 @@ class BackwardHook:
 
     def setup_output_hook(self, result):
         def on_node(node):
+            node.register_prehook(self._note_missing_grads)
             node.register_hook(self._output_hook)
 
         single = not isinstance(result, tuple)
@@ -100,7 +117,16 @@ class BackwardHook:
         self.n_outputs = len(outputs)
         return routed[0] if single else routed
 
+    def _note_missing_grads(self, grad_output):
+        """Before the output node runs: which outputs got no gradient at all (unused, or
+        not differentiable).  The engine then fills them with zeros, but torch's hooks see
+        them as None, and no gradient flows on from them."""
+        self.missing_grads = [g is None for g in grad_output]
+
     def _output_hook(self, _, grad_output):
+        if len(self.missing_grads) == len(grad_output):
+            grad_output = tuple(None if missing else g
+                                for g, missing in zip(grad_output, self.missing_grads))
         self.grad_outputs = _pack_with_none(self.output_tensors_index, grad_output,
                                             self.n_outputs)
         for pre_hook in self.user_pre_hooks:

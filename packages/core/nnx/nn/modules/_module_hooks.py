@@ -1,20 +1,29 @@
 """Module hooks and ``__call__``: forward pre-hooks, forward hooks and backward hooks.
 
 Call order, as in torch: global forward pre-hooks, then the module's (``prepend=True``
-ones first), ``forward``, global forward hooks, then the module's.  Backward hooks are
-wired into the autograd graph around ``forward`` (see ``_backward_hook``).
+ones first), ``forward``, global forward hooks, then the module's.  Backward hooks (global
+ones first) are wired into the autograd graph around ``forward`` (see ``_backward_hook``).
+The global registration hooks run when a buffer, parameter or submodule is registered.
 """
 
 import warnings
 from collections import OrderedDict
 
+from nnx._C import _C
 from nnx.nn.modules._backward_hook import BackwardHook, attach_legacy_hooks
 from nnx.nn.modules.hooks import RemovableHandle
 
-# Hooks of every module (torch.nn.modules.module.register_module_forward_*_hook).
+# Hooks of every module (torch.nn.modules.module.register_module_*_hook).
 _global_forward_pre_hooks = OrderedDict()
 _global_forward_hooks = OrderedDict()
 _global_forward_hooks_always_called = OrderedDict()
+_global_forward_hooks_with_kwargs = OrderedDict()
+_global_backward_pre_hooks = OrderedDict()
+_global_backward_hooks = OrderedDict()
+_global_is_full_backward_hook = None  # True/False once the first global one is registered
+_global_buffer_registration_hooks = OrderedDict()
+_global_module_registration_hooks = OrderedDict()
+_global_parameter_registration_hooks = OrderedDict()
 
 _HOOK_DICTS = (
     "_backward_pre_hooks", "_backward_hooks", "_forward_hooks", "_forward_hooks_with_kwargs",
@@ -31,22 +40,83 @@ def _init_hook_dicts(setattr_):
     setattr_("_is_full_backward_hook", None)
 
 
+def _add_global(hooks, hook, flags=()):
+    handle = RemovableHandle(hooks, extra_dict=list(flags))
+    hooks[handle.id] = hook
+    for flag_dict in flags:
+        flag_dict[handle.id] = True
+    return handle
+
+
 def register_module_forward_pre_hook(hook):
     r"""A forward pre-hook common to all modules, run before their own."""
-    handle = RemovableHandle(_global_forward_pre_hooks)
-    _global_forward_pre_hooks[handle.id] = hook
-    return handle
+    return _add_global(_global_forward_pre_hooks, hook)
 
 
-def register_module_forward_hook(hook, *, always_call=False):
-    r"""A forward hook common to all modules, run before their own."""
-    handle = RemovableHandle(
-        _global_forward_hooks, extra_dict=_global_forward_hooks_always_called
-    )
-    _global_forward_hooks[handle.id] = hook
-    if always_call:
-        _global_forward_hooks_always_called[handle.id] = True
-    return handle
+def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
+    r"""A forward hook common to all modules, run before their own: ``hook(module, args,
+    output)``, or ``hook(module, args, kwargs, output)`` with ``with_kwargs``."""
+    flags = [_global_forward_hooks_always_called] if always_call else []
+    if with_kwargs:
+        flags.append(_global_forward_hooks_with_kwargs)
+    return _add_global(_global_forward_hooks, hook, flags)
+
+
+def register_module_full_backward_pre_hook(hook):
+    r"""A backward pre-hook common to all modules, run before their own."""
+    return _add_global(_global_backward_pre_hooks, hook)
+
+
+_MIXED_GLOBAL_BACKWARD_HOOKS = (
+    "Cannot use both regular backward hooks and full backward hooks as a global Module hook. "
+    "Please use only one of them."
+)
+
+
+def _register_global_backward(hook, full):
+    global _global_is_full_backward_hook
+    if _global_is_full_backward_hook is (not full):
+        raise RuntimeError(_MIXED_GLOBAL_BACKWARD_HOOKS)
+    _global_is_full_backward_hook = full
+    return _add_global(_global_backward_hooks, hook)
+
+
+def register_module_full_backward_hook(hook):
+    r"""A full backward hook common to all modules, run before their own."""
+    return _register_global_backward(hook, True)
+
+
+def register_module_backward_hook(hook):
+    r"""A legacy backward hook common to all modules (prefer
+    :func:`register_module_full_backward_hook`)."""
+    return _register_global_backward(hook, False)
+
+
+def register_module_buffer_registration_hook(hook):
+    r"""``hook(module, name, buffer)`` whenever a buffer is registered; may return a
+    replacement buffer."""
+    return _add_global(_global_buffer_registration_hooks, hook)
+
+
+def register_module_module_registration_hook(hook):
+    r"""``hook(module, name, submodule)`` whenever a submodule is registered; may return a
+    replacement module."""
+    return _add_global(_global_module_registration_hooks, hook)
+
+
+def register_module_parameter_registration_hook(hook):
+    r"""``hook(module, name, param)`` whenever a parameter is registered; may return a
+    replacement parameter."""
+    return _add_global(_global_parameter_registration_hooks, hook)
+
+
+def run_registration_hooks(hooks, module, name, value):
+    """``value`` as the global registration ``hooks`` leave it."""
+    for hook in hooks.values():
+        output = hook(module, name, value)
+        if output is not None:
+            value = output
+    return value
 
 
 def _register(hooks, hook, prepend, flags=()):
@@ -94,8 +164,9 @@ class _HooksMixin:
     def register_full_backward_hook(self, hook, prepend=False):
         r"""``hook(module, grad_input, grad_output)`` once the gradients of the module's
         inputs are computed: one ``grad_input`` entry per positional input (None for
-        non-tensors and inputs that do not require grad).  May return replacement
-        ``grad_input``."""
+        non-tensors, zeros for tensors that do not require grad), and one ``grad_output``
+        entry per output (None for outputs that received no gradient).  May return
+        replacement ``grad_input``."""
         if self._is_full_backward_hook is False:
             raise RuntimeError(_MIXED_BACKWARD_HOOKS)
         self._is_full_backward_hook = True
@@ -110,40 +181,61 @@ class _HooksMixin:
         self._is_full_backward_hook = False
         return _register(self._backward_hooks, hook, False)
 
+    def _get_backward_hooks(self):
+        """(full hooks, legacy hooks) for a call: the global ones, then the module's."""
+        full, legacy = [], []
+        for flag, hooks in ((_global_is_full_backward_hook, _global_backward_hooks),
+                            (self._is_full_backward_hook, self._backward_hooks)):
+            if flag is True:
+                full += hooks.values()
+            elif flag is False:
+                legacy += hooks.values()
+        return full, legacy
+
+    def _get_backward_pre_hooks(self):
+        return [*_global_backward_pre_hooks.values(), *self._backward_pre_hooks.values()]
+
     def __call__(self, *args, **kwargs):
         if not (self._forward_pre_hooks or self._forward_hooks or self._backward_hooks
                 or self._backward_pre_hooks or _global_forward_pre_hooks
-                or _global_forward_hooks):
+                or _global_forward_hooks or _global_backward_pre_hooks
+                or _global_backward_hooks):
             return self.forward(*args, **kwargs)  # the common case: no hook machinery
-        return self._call_with_hooks(args, kwargs)
-
-    def _call_with_hooks(self, args, kwargs):
-        called = set()
+        # What the hooks see if something raises: the args and result as far as they got.
+        call = _Call(args, kwargs)
         try:
-            args, kwargs = self._run_pre_hooks(args, kwargs)
-            full = self._backward_hooks if self._is_full_backward_hook else {}
-            bw_hook = None
-            if full or self._backward_pre_hooks:
-                bw_hook = BackwardHook(
-                    self, list(full.values()), list(self._backward_pre_hooks.values())
-                )
-                args = bw_hook.setup_input_hook(args)
-            result = self.forward(*args, **kwargs)
-            result = self._run_forward_hooks(args, kwargs, result, called)
-            if bw_hook is not None:
-                result = bw_hook.setup_output_hook(result)
-            if self._is_full_backward_hook is False and self._backward_hooks:
-                attach_legacy_hooks(self, list(self._backward_hooks.values()), args, result)
-            return result
+            return self._call_with_hooks(call)
         except Exception:
-            self._run_always_called_hooks(args, kwargs, called)
+            self._run_always_called_hooks(call)
             raise
 
-    def _run_pre_hooks(self, args, kwargs):
+    def _call_with_hooks(self, call):
+        pre_hooks = self._get_backward_pre_hooks()
+        full, legacy = self._get_backward_hooks()
+        self._run_pre_hooks(call)
+        bw_hook = None
+        if full or pre_hooks:
+            bw_hook = BackwardHook(self, full, pre_hooks)
+            call.args = bw_hook.setup_input_hook(call.args)
+        call.result = self.forward(*call.args, **call.kwargs)
+        self._run_forward_hooks(call)
+        if bw_hook is not None:
+            if not isinstance(call.result, (_C.TensorBase, tuple)):
+                warnings.warn(
+                    "For backward hooks to be called, module output should be a Tensor or a "
+                    f"tuple of Tensors but received {type(call.result)}",
+                    stacklevel=3,
+                )
+            call.result = bw_hook.setup_output_hook(call.result)
+        if legacy:
+            attach_legacy_hooks(self, legacy, call.args, call.result)
+        return call.result
+
+    def _run_pre_hooks(self, call):
         for hook_id, hook in (*_global_forward_pre_hooks.items(),
                               *self._forward_pre_hooks.items()):
             if hook_id in self._forward_pre_hooks_with_kwargs:
-                result = hook(self, args, kwargs)
+                result = hook(self, call.args, call.kwargs)
                 if result is None:
                     continue
                 if not (isinstance(result, tuple) and len(result) == 2):
@@ -151,46 +243,56 @@ class _HooksMixin:
                         "forward pre-hook must return None or a tuple of (new_args, "
                         f"new_kwargs), but got {result}."
                     )
-                args, kwargs = result
+                call.args, call.kwargs = result
             else:
-                result = hook(self, args)
+                result = hook(self, call.args)
                 if result is not None:
-                    args = result if isinstance(result, tuple) else (result,)
-        return args, kwargs
+                    call.args = result if isinstance(result, tuple) else (result,)
 
-    def _forward_hook_items(self):
-        return (*_global_forward_hooks.items(), *self._forward_hooks.items())
+    def _run_forward_hooks(self, call):
+        for hook_id, hook in (*_global_forward_hooks.items(), *self._forward_hooks.items()):
+            if (hook_id in self._forward_hooks_always_called
+                    or hook_id in _global_forward_hooks_always_called):
+                call.called.add(hook_id)
+            if (hook_id in self._forward_hooks_with_kwargs
+                    or hook_id in _global_forward_hooks_with_kwargs):
+                hook_result = hook(self, call.args, call.kwargs, call.result)
+            else:
+                hook_result = hook(self, call.args, call.result)
+            if hook_result is not None:
+                call.result = hook_result
 
-    def _is_always_called(self, hook_id):
-        return (hook_id in self._forward_hooks_always_called
-                or hook_id in _global_forward_hooks_always_called)
+    def _run_always_called_hooks(self, call):
+        """After forward (or a hook) raised: the ``always_call`` hooks not yet run, with the
+        args and result as far as they got; their own errors become warnings.  As in torch,
+        the global ones are called without kwargs."""
+        for is_global, hooks, always in (
+                (True, _global_forward_hooks, _global_forward_hooks_always_called),
+                (False, self._forward_hooks, self._forward_hooks_always_called)):
+            for hook_id, hook in list(hooks.items()):
+                if hook_id not in always or hook_id in call.called:
+                    continue
+                try:
+                    if not is_global and hook_id in self._forward_hooks_with_kwargs:
+                        hook_result = hook(self, call.args, call.kwargs, call.result)
+                    else:
+                        hook_result = hook(self, call.args, call.result)
+                    if hook_result is not None:
+                        call.result = hook_result
+                except Exception as exc:
+                    warnings.warn(
+                        ("global " if is_global else "")
+                        + "module forward hook with ``always_call=True`` raised an exception "
+                        f"that was silenced as another error was raised in forward: {exc}",
+                        stacklevel=3,
+                    )
 
-    def _apply_forward_hook(self, hook_id, hook, args, kwargs, result):
-        """``hook``'s replacement for ``result`` (``result`` itself when it returns None)."""
-        if hook_id in self._forward_hooks_with_kwargs:
-            hook_result = hook(self, args, kwargs, result)
-        else:
-            hook_result = hook(self, args, result)
-        return result if hook_result is None else hook_result
 
-    def _run_forward_hooks(self, args, kwargs, result, called):
-        for hook_id, hook in self._forward_hook_items():
-            if self._is_always_called(hook_id):
-                called.add(hook_id)
-            result = self._apply_forward_hook(hook_id, hook, args, kwargs, result)
-        return result
+class _Call:
+    """The state of one hooked module call: args and kwargs (as the pre-hooks left them),
+    the result so far, and the ``always_call`` hooks already run."""
 
-    def _run_always_called_hooks(self, args, kwargs, called):
-        """After forward raised: the ``always_call`` hooks not yet run, errors silenced."""
-        result = None
-        for hook_id, hook in self._forward_hook_items():
-            if not self._is_always_called(hook_id) or hook_id in called:
-                continue
-            try:
-                result = self._apply_forward_hook(hook_id, hook, args, kwargs, result)
-            except Exception as exc:
-                warnings.warn(
-                    "module forward hook with ``always_call=True`` raised an exception that "
-                    f"was silenced as another error was raised in forward: {exc}",
-                    stacklevel=3,
-                )
+    __slots__ = ("args", "kwargs", "result", "called")
+
+    def __init__(self, args, kwargs):
+        self.args, self.kwargs, self.result, self.called = args, kwargs, None, set()

@@ -61,9 +61,10 @@ class _TreeMixin:
                 seen.add(module)
                 yield name, module
 
-    def modules(self):
-        r"""Iterator over every module of the tree, self first (pre-order), each once."""
-        for _, module in self.named_modules():
+    def modules(self, remove_duplicate=True):
+        r"""Iterator over every module of the tree, self first (pre-order), each once unless
+        ``remove_duplicate`` is False."""
+        for _, module in self.named_modules(remove_duplicate=remove_duplicate):
             yield module
 
     def named_modules(self, memo=None, prefix="", remove_duplicate=True):

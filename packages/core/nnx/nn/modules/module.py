@@ -12,12 +12,20 @@ hooks and ``__call__`` (``_module_hooks``), dtype and device casts (``_module_ca
 
 from nnx._C import _C
 from nnx._typename import typename
+from nnx.nn.modules import _module_hooks as _hooks
 from nnx.nn.modules._module_cast import _CastMixin
 from nnx.nn.modules._module_hooks import (  # noqa: F401  (torch's home of the global hooks)
     _HooksMixin,
     _init_hook_dicts,
+    register_module_backward_hook,
+    register_module_buffer_registration_hook,
     register_module_forward_hook,
     register_module_forward_pre_hook,
+    register_module_full_backward_hook,
+    register_module_full_backward_pre_hook,
+    register_module_module_registration_hook,
+    register_module_parameter_registration_hook,
+    run_registration_hooks,
 )
 from nnx.nn.modules._module_state import _StateDictMixin
 from nnx.nn.modules._module_tree import _TreeMixin
@@ -112,6 +120,8 @@ class Module(_TreeMixin, _StateDictMixin, _HooksMixin, _CastMixin):
                 f"cannot assign '{typename(tensor)}' object to buffer '{name}' "
                 "(nnx Tensor or None required)"
             )
+        tensor = run_registration_hooks(_hooks._global_buffer_registration_hooks, self, name,
+                                        tensor)
         self._buffers[name] = tensor
         if persistent:
             self._non_persistent_buffers_set.discard(name)
@@ -142,6 +152,9 @@ class Module(_TreeMixin, _StateDictMixin, _HooksMixin, _CastMixin):
                 f"be created explicitly. To express '{name}' as a function of another Tensor, "
                 "compute the value in the forward() method."
             )
+        if param is not None:
+            param = run_registration_hooks(_hooks._global_parameter_registration_hooks, self,
+                                           name, param)
         self._parameters[name] = param
 
     def add_module(self, name, module):
@@ -161,7 +174,8 @@ class Module(_TreeMixin, _StateDictMixin, _HooksMixin, _CastMixin):
             raise KeyError(f"module name can't contain \".\", got: {name}")
         if name == "":
             raise KeyError("module name can't be empty string \"\"")
-        self._modules[name] = module
+        self._modules[name] = run_registration_hooks(
+            _hooks._global_module_registration_hooks, self, name, module)
 
     def register_module(self, name, module):
         r"""Alias for :meth:`add_module`."""
@@ -196,14 +210,16 @@ class Module(_TreeMixin, _StateDictMixin, _HooksMixin, _CastMixin):
             if state.get("_modules") is None:
                 raise AttributeError("cannot assign module before Module.__init__() call")
             self._forget(name, state, self._parameters, self._buffers)
-            self._modules[name] = value
+            self._modules[name] = run_registration_hooks(
+                _hooks._global_module_registration_hooks, self, name, value)
         elif name in state.get("_modules", ()):
             if value is not None:
                 raise TypeError(
                     f"cannot assign '{typename(value)}' as child module '{name}' "
                     "(nnx.nn.Module or None expected)"
                 )
-            self._modules[name] = value
+            self._modules[name] = run_registration_hooks(
+                _hooks._global_module_registration_hooks, self, name, value)
         elif isinstance(value, Buffer) or name in state.get("_buffers", ()):
             self._assign_buffer(name, value)
         else:

@@ -114,12 +114,22 @@ def _clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     if len(grads) == 0:
         return
     clip_coef = max_norm / (total_norm + 1e-6)
+    if not isinstance(clip_coef, nnx.Tensor):       # torch.clamp's argument-parser error
+        raise TypeError(
+            f"clamp() received an invalid combination of arguments - got "
+            f"({type(clip_coef).__name__}, max=float), but expected one of:\n"
+            " * (Tensor input, Tensor min = None, Tensor max = None, *, Tensor out = None)\n"
+            " * (Tensor input, Number min = None, Number max = None, *, Tensor out = None)\n"
+        )
     # multiplying by a coefficient clamped to 1 avoids a data-dependent branch, as in torch.
-    # (torch.clamp(clip_coef, max=1.0); nnx.clamp fails on 0-d inputs, minimum is the same)
+    # (torch.clamp(clip_coef, max=1.0); nnx.minimum gives the same, NaN included)
     clip_coef_clamped = nnx.minimum(clip_coef, clip_coef.new_tensor(1.0))
     for (device, dtype), group in _group_by_device_and_dtype(grads).items():
         _check_foreach(foreach, device)
-        coef = clip_coef_clamped.to(dtype)        # torch's CPU kernel casts the scalar first
+        # torch's CPU kernel reads the 0-d coefficient in the op's compute type: float32
+        # for float16 and float32 gradients (rounded once, after the product), float64
+        # for float64 ones.
+        coef = clip_coef_clamped.to(nnx.float64 if dtype == nnx.float64 else nnx.float32)
         for g in group:
             g.mul_(coef)
 
@@ -175,8 +185,8 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
         This method is now deprecated in favor of :func:`nnx.nn.utils.clip_grad_norm_`.
     """
     warnings.warn(
-        "`torch.nn.utils.clip_grad_norm` is now deprecated "
-        "in favor of `torch.nn.utils.clip_grad_norm_`.",
+        "`nnx.nn.utils.clip_grad_norm` is now deprecated "
+        "in favor of `nnx.nn.utils.clip_grad_norm_`.",
         FutureWarning,
         stacklevel=2,
     )

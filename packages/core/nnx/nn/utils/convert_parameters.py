@@ -32,7 +32,7 @@ def vector_to_parameters(vec, parameters):
             parameters of a model.
     """
     if not isinstance(vec, nnx.Tensor):
-        raise TypeError(f"expected torch.Tensor, but got: {nnx.typename(vec)}")
+        raise TypeError(f"expected nnx.Tensor, but got: {nnx.typename(vec)}")
     param_device = None
     pointer = 0
     for param in parameters:
