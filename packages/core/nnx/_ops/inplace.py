@@ -192,16 +192,29 @@ def commit_view_write(self, values):
 # -- the in-place ops --------------------------------------------------------------------
 
 
+def _opmath(data, operand):
+    """The dtype an in-place op on ``data`` computes in: torch computes float16 in float32
+    (its opmath type) and rounds once; NumPy alone would pick float16 for a scalar or 0-d
+    operand (always on NumPy 1.x).  None: NumPy's own choice."""
+    if data.dtype != np.float16:
+        return None
+    if isinstance(operand, np.ndarray) and operand.ndim and operand.dtype == np.float64:
+        return np.float64
+    return np.float32
+
+
 def _arith_inplace(name, fast, reads_self):
     def op(self, other, *, alpha=1, **kwargs):
         check_inplace(self)
         if not _takes_general_path(self, other) and not kwargs:
             operand = other._data if isinstance(other, TensorBase) else other
+            compute = _opmath(self._data, operand)
             if alpha != 1:
-                operand = np.multiply(operand, alpha)  # no Tensor for alpha * other
+                operand = np.multiply(operand, alpha, dtype=compute)  # no Tensor for alpha*b
             try:
                 with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-                    fast(self._data, operand, out=self._data, casting="same_kind")
+                    fast(self._data, operand, out=self._data, dtype=compute,
+                         casting="same_kind")
             except TypeError:
                 _check_cast(_C.result_type(self, other).np_dtype, self._data.dtype)
                 raise
@@ -263,8 +276,7 @@ def lerp_(self, end, weight):
         # self enters as (end - self) and + self: its old value is never saved
         return commit(self, pointwise.lerp(self, end, weight))
     w = weight._data if isinstance(weight, TensorBase) else weight
-    if isinstance(w, np.ndarray) and w.ndim or np.broadcast_shapes(
-            end._data.shape, self._data.shape) != self._data.shape:
+    if isinstance(w, np.ndarray) and w.ndim or end._data.shape != self._data.shape:
         _write(self, self._data + w * (end._data - self._data))
         return self
     # torch's two formulas (exact at weight 0 and 1 alike), the update added in place

@@ -62,11 +62,12 @@ class FunctionCtx(Node):
                 f"function {self.name()} returned an incorrect number of gradients "
                 f"(expected {expected}, got {len(result)})"
             )
-        # A gradient for an input that needs none is dropped unchecked, as torch does.
-        result = tuple(None if edge[0] is None else g
-                       for g, edge in zip(result, self.next_functions))
-        for i, (g, shape) in enumerate(zip(result, self._input_shapes)):
-            if g is not None and shape is not None and tuple(np.shape(_data(g))) != shape:
+        # A gradient for an input that needs none goes unchecked: post-hooks still see it
+        # (torch's module backward hooks rely on that), then the engine drops it.
+        for i, (g, shape, edge) in enumerate(
+                zip(result, self._input_shapes, self.next_functions)):
+            if (g is not None and shape is not None and edge[0] is not None
+                    and tuple(np.shape(_data(g))) != shape):
                 raise RuntimeError(
                     f"Function {self.name()} returned an invalid gradient at index "
                     f"{i} - got {list(np.shape(_data(g)))} but expected shape "

@@ -35,19 +35,6 @@ class BackwardHookFunction(Function):
         return grads
 
 
-def _keep_every_grad(node, *grads):
-    """The node's backward: every gradient, those of inputs that need none included.
-
-    torch hands a node's post-hooks all that its backward returned, so a module input that
-    does not require grad (but sits beside one that does) shows up in ``grad_input`` as the
-    zeros its non-differentiable copy was given; nnx's Function nodes drop such gradients
-    before the hooks see them, hence this override (the engine ignores them after)."""
-    return grads
-
-
-BackwardHookFunction._backward_cls.backward = _keep_every_grad
-
-
 def _pack_with_none(indices, values, size):
     packed = [None] * size
     for index, value in zip(indices, values):

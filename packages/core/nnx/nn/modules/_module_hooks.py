@@ -11,7 +11,7 @@ from collections import OrderedDict
 
 from nnx._C import _C
 from nnx.nn.modules._backward_hook import BackwardHook, attach_legacy_hooks
-from nnx.nn.modules.hooks import RemovableHandle
+from nnx.nn.modules.hooks import add_hook
 
 # Hooks of every module (torch.nn.modules.module.register_module_*_hook).
 _global_forward_pre_hooks = OrderedDict()
@@ -40,17 +40,9 @@ def _init_hook_dicts(setattr_):
     setattr_("_is_full_backward_hook", None)
 
 
-def _add_global(hooks, hook, flags=()):
-    handle = RemovableHandle(hooks, extra_dict=list(flags))
-    hooks[handle.id] = hook
-    for flag_dict in flags:
-        flag_dict[handle.id] = True
-    return handle
-
-
 def register_module_forward_pre_hook(hook):
     r"""A forward pre-hook common to all modules, run before their own."""
-    return _add_global(_global_forward_pre_hooks, hook)
+    return add_hook(_global_forward_pre_hooks, hook)
 
 
 def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
@@ -59,12 +51,12 @@ def register_module_forward_hook(hook, *, with_kwargs=False, always_call=False):
     flags = [_global_forward_hooks_always_called] if always_call else []
     if with_kwargs:
         flags.append(_global_forward_hooks_with_kwargs)
-    return _add_global(_global_forward_hooks, hook, flags)
+    return add_hook(_global_forward_hooks, hook, flags=flags)
 
 
 def register_module_full_backward_pre_hook(hook):
     r"""A backward pre-hook common to all modules, run before their own."""
-    return _add_global(_global_backward_pre_hooks, hook)
+    return add_hook(_global_backward_pre_hooks, hook)
 
 
 _MIXED_GLOBAL_BACKWARD_HOOKS = (
@@ -78,7 +70,7 @@ def _register_global_backward(hook, full):
     if _global_is_full_backward_hook is (not full):
         raise RuntimeError(_MIXED_GLOBAL_BACKWARD_HOOKS)
     _global_is_full_backward_hook = full
-    return _add_global(_global_backward_hooks, hook)
+    return add_hook(_global_backward_hooks, hook)
 
 
 def register_module_full_backward_hook(hook):
@@ -95,19 +87,19 @@ def register_module_backward_hook(hook):
 def register_module_buffer_registration_hook(hook):
     r"""``hook(module, name, buffer)`` whenever a buffer is registered; may return a
     replacement buffer."""
-    return _add_global(_global_buffer_registration_hooks, hook)
+    return add_hook(_global_buffer_registration_hooks, hook)
 
 
 def register_module_module_registration_hook(hook):
     r"""``hook(module, name, submodule)`` whenever a submodule is registered; may return a
     replacement module."""
-    return _add_global(_global_module_registration_hooks, hook)
+    return add_hook(_global_module_registration_hooks, hook)
 
 
 def register_module_parameter_registration_hook(hook):
     r"""``hook(module, name, param)`` whenever a parameter is registered; may return a
     replacement parameter."""
-    return _add_global(_global_parameter_registration_hooks, hook)
+    return add_hook(_global_parameter_registration_hooks, hook)
 
 
 def run_registration_hooks(hooks, module, name, value):
@@ -117,17 +109,6 @@ def run_registration_hooks(hooks, module, name, value):
         if output is not None:
             value = output
     return value
-
-
-def _register(hooks, hook, prepend, flags=()):
-    """Store ``hook`` under a new handle; each dict in ``flags`` marks it (kwargs, always)."""
-    handle = RemovableHandle(hooks, extra_dict=[flag_dict for flag_dict in flags])
-    hooks[handle.id] = hook
-    for flag_dict in flags:
-        flag_dict[handle.id] = True
-    if prepend:
-        hooks.move_to_end(handle.id, last=False)
-    return handle
 
 
 _MIXED_BACKWARD_HOOKS = (
@@ -142,7 +123,7 @@ class _HooksMixin:
         before ``forward``.  It may return new args (a non-tuple is wrapped in a 1-tuple),
         or with ``with_kwargs`` a ``(new_args, new_kwargs)`` pair."""
         flags = [self._forward_pre_hooks_with_kwargs] if with_kwargs else []
-        return _register(self._forward_pre_hooks, hook, prepend, flags)
+        return add_hook(self._forward_pre_hooks, hook, prepend=prepend, flags=flags)
 
     def register_forward_hook(self, hook, *, prepend=False, with_kwargs=False,
                               always_call=False):
@@ -154,12 +135,12 @@ class _HooksMixin:
             flags.append(self._forward_hooks_with_kwargs)
         if always_call:
             flags.append(self._forward_hooks_always_called)
-        return _register(self._forward_hooks, hook, prepend, flags)
+        return add_hook(self._forward_hooks, hook, prepend=prepend, flags=flags)
 
     def register_full_backward_pre_hook(self, hook, prepend=False):
         r"""``hook(module, grad_output)`` when the gradients of the outputs are known; may
         return replacement ``grad_output``."""
-        return _register(self._backward_pre_hooks, hook, prepend)
+        return add_hook(self._backward_pre_hooks, hook, prepend=prepend)
 
     def register_full_backward_hook(self, hook, prepend=False):
         r"""``hook(module, grad_input, grad_output)`` once the gradients of the module's
@@ -170,7 +151,7 @@ class _HooksMixin:
         if self._is_full_backward_hook is False:
             raise RuntimeError(_MIXED_BACKWARD_HOOKS)
         self._is_full_backward_hook = True
-        return _register(self._backward_hooks, hook, prepend)
+        return add_hook(self._backward_hooks, hook, prepend=prepend)
 
     def register_backward_hook(self, hook):
         r"""Legacy backward hook: ``hook(module, grad_input, grad_output)`` on the **last
@@ -179,7 +160,7 @@ class _HooksMixin:
         if self._is_full_backward_hook is True:
             raise RuntimeError(_MIXED_BACKWARD_HOOKS)
         self._is_full_backward_hook = False
-        return _register(self._backward_hooks, hook, False)
+        return add_hook(self._backward_hooks, hook)
 
     def _get_backward_hooks(self):
         """(full hooks, legacy hooks) for a call: the global ones, then the module's."""
@@ -254,13 +235,18 @@ class _HooksMixin:
             if (hook_id in self._forward_hooks_always_called
                     or hook_id in _global_forward_hooks_always_called):
                 call.called.add(hook_id)
-            if (hook_id in self._forward_hooks_with_kwargs
-                    or hook_id in _global_forward_hooks_with_kwargs):
-                hook_result = hook(self, call.args, call.kwargs, call.result)
-            else:
-                hook_result = hook(self, call.args, call.result)
-            if hook_result is not None:
-                call.result = hook_result
+            with_kwargs = (hook_id in self._forward_hooks_with_kwargs
+                           or hook_id in _global_forward_hooks_with_kwargs)
+            self._call_forward_hook(hook, call, with_kwargs)
+
+    def _call_forward_hook(self, hook, call, with_kwargs):
+        """Run one forward hook; a non-None return value replaces the call's result."""
+        if with_kwargs:
+            hook_result = hook(self, call.args, call.kwargs, call.result)
+        else:
+            hook_result = hook(self, call.args, call.result)
+        if hook_result is not None:
+            call.result = hook_result
 
     def _run_always_called_hooks(self, call):
         """After forward (or a hook) raised: the ``always_call`` hooks not yet run, with the
@@ -273,12 +259,8 @@ class _HooksMixin:
                 if hook_id not in always or hook_id in call.called:
                     continue
                 try:
-                    if not is_global and hook_id in self._forward_hooks_with_kwargs:
-                        hook_result = hook(self, call.args, call.kwargs, call.result)
-                    else:
-                        hook_result = hook(self, call.args, call.result)
-                    if hook_result is not None:
-                        call.result = hook_result
+                    with_kwargs = not is_global and hook_id in self._forward_hooks_with_kwargs
+                    self._call_forward_hook(hook, call, with_kwargs)
                 except Exception as exc:
                     warnings.warn(
                         ("global " if is_global else "")

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 
 from nnx._C import _C
 from nnx.autograd.grad_mode import no_grad
-from nnx.nn.modules.hooks import RemovableHandle
+from nnx.nn.modules.hooks import add_hook
 from nnx.nn.parameter import Parameter
 
 _EXTRA_STATE_KEY_SUFFIX = "_extra_state"
@@ -219,27 +219,21 @@ class _StateDictMixin:
     # -- state_dict hooks ---------------------------------------------------------------
     def register_state_dict_pre_hook(self, hook):
         r"""``hook(module, prefix, keep_vars)`` before ``state_dict`` saves this module."""
-        return _add_hook(self._state_dict_pre_hooks, hook)
+        return add_hook(self._state_dict_pre_hooks, hook)
 
     def register_state_dict_post_hook(self, hook):
         r"""``hook(module, state_dict, prefix, local_metadata)`` after; may edit in place."""
-        return _add_hook(self._state_dict_hooks, hook)
+        return add_hook(self._state_dict_hooks, hook)
 
     def register_load_state_dict_pre_hook(self, hook):
         r"""``hook(module, state_dict, prefix, local_metadata, strict, missing_keys,
         unexpected_keys, error_msgs)`` before this module loads."""
-        return _add_hook(self._load_state_dict_pre_hooks,
+        return add_hook(self._load_state_dict_pre_hooks,
                          lambda *args: hook(self, *args))
 
     def register_load_state_dict_post_hook(self, hook):
         r"""``hook(module, incompatible_keys)`` after loading; may edit the key lists."""
-        return _add_hook(self._load_state_dict_post_hooks, hook)
-
-
-def _add_hook(hooks, hook):
-    handle = RemovableHandle(hooks)
-    hooks[handle.id] = hook
-    return handle
+        return add_hook(self._load_state_dict_post_hooks, hook)
 
 
 def _load_tree(module, state_dict, prefix, metadata, assign, missing, unexpected, errors):

@@ -50,3 +50,15 @@ class RemovableHandle:
 
     def __exit__(self, exc_type, exc, tb):
         self.remove()
+
+
+def add_hook(hooks, hook, *, prepend=False, flags=()):
+    """Store ``hook`` in ``hooks`` under a new handle (first if ``prepend``); each dict in
+    ``flags`` marks it too (takes kwargs, always called) and forgets it with the handle."""
+    handle = RemovableHandle(hooks, extra_dict=list(flags))
+    hooks[handle.id] = hook
+    for flag_dict in flags:
+        flag_dict[handle.id] = True
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle

@@ -131,10 +131,7 @@ def _clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
         # for float64 ones.
         coef = clip_coef_clamped.to(nnx.float64 if dtype == nnx.float64 else nnx.float32)
         for g in group:
-            if dtype == nnx.float16:  # in float32, rounded once (NumPy 1.x would not)
-                g.copy_(g.float().mul_(coef))
-            else:
-                g.mul_(coef)
+            g.mul_(coef)
 
 
 @_no_grad
