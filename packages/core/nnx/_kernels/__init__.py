@@ -1,0 +1,1 @@
+"""Typed Cython kernels behind nnx.nn.functional (convolution, pooling)."""

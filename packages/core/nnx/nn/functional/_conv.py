@@ -1,0 +1,3 @@
+"""nnx.nn.functional._conv (in progress)."""
+
+__all__ = []

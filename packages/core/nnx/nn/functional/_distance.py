@@ -1,0 +1,3 @@
+"""nnx.nn.functional._distance (in progress)."""
+
+__all__ = []

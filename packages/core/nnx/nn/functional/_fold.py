@@ -1,0 +1,3 @@
+"""nnx.nn.functional._fold (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx.nn.functional._normalization (in progress)."""
+
+__all__ = []

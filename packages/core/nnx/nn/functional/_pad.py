@@ -1,0 +1,3 @@
+"""nnx.nn.functional._pad (in progress)."""
+
+__all__ = []

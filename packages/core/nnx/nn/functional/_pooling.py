@@ -1,0 +1,3 @@
+"""nnx.nn.functional._pooling (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx.nn.functional._vision (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.activation (in progress)."""
+
+__all__ = []

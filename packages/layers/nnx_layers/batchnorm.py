@@ -1,0 +1,3 @@
+"""nnx_layers.batchnorm (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.conv (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.distance (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.dropout (in progress)."""
+
+__all__ = []

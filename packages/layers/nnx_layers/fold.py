@@ -1,0 +1,3 @@
+"""nnx_layers.fold (in progress)."""
+
+__all__ = []

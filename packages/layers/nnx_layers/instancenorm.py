@@ -1,0 +1,3 @@
+"""nnx_layers.instancenorm (in progress)."""
+
+__all__ = []

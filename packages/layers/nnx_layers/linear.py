@@ -1,0 +1,3 @@
+"""nnx_layers.linear (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.loss (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.normalization (in progress)."""
+
+__all__ = []

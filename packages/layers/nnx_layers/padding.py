@@ -1,0 +1,3 @@
+"""nnx_layers.padding (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.pixelshuffle (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.pooling (in progress)."""
+
+__all__ = []

@@ -1,0 +1,3 @@
+"""nnx_layers.sparse (in progress)."""
+
+__all__ = []

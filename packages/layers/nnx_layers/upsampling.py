@@ -1,0 +1,3 @@
+"""nnx_layers.upsampling (in progress)."""
+
+__all__ = []
