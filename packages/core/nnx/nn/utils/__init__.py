@@ -1,5 +1,7 @@
-"""nnx.nn.utils: gradient clipping and parameter/vector conversion (torch.nn.utils)."""
+"""nnx.nn.utils: gradient clipping, parameter/vector conversion and ``rnn`` (packed
+sequences), as torch.nn.utils."""
 
+from nnx.nn.utils import rnn  # noqa: F401  (thin: its names load from nnx-layers on use)
 from nnx.nn.utils.clip_grad import _clip_grads_with_norm_ as clip_grads_with_norm_
 from nnx.nn.utils.clip_grad import _get_total_norm as get_total_norm
 from nnx.nn.utils.clip_grad import clip_grad_norm, clip_grad_norm_, clip_grad_value_
