@@ -13,7 +13,7 @@ casts it with ``.to(dtype)`` for each of the case's dtypes, and records, for eac
 (dtype, mode):
 
     <case>/meta                          0-d str: JSON (state keys, repr, outputs, grads...)
-    <case>/init/<param>                  [min, max, mean, std] over 8 fresh float64 modules
+    <case>/init/<param>                  [min, max, mean, std] over fresh float64 modules
     <case>/<dtype>/state/<key>           state_dict before the passes (nnx loads it)
     <case>/<dtype>/ctor/<name>           tensor constructor arguments (``In`` specs)
     <case>/<dtype>/<mode>/in/<i>         positional forward inputs (kw/<name> for keywords)
@@ -42,10 +42,9 @@ sys.path.insert(0, HERE)
 sys.path.insert(0, LAYER_TESTS)
 
 import generate as _generate  # noqa: E402  (shared CLI, writer and checker)
-from _layer_case import In, variants  # noqa: E402
+from _layer_case import In, init_draws, variants  # noqa: E402
 
 FORMAT = "nnx-layers-golden-1"
-INIT_DRAWS = 8  # fresh modules whose parameter statistics describe the default init
 
 
 def families() -> list:
@@ -113,17 +112,19 @@ def _state_arrays(module) -> dict:
 
 
 def _init_statistics(torch, case, ctor_args, ctor_kwargs) -> dict:
-    stats = {}
-    for draw in range(INIT_DRAWS):
-        torch.manual_seed(1000 + draw)
-        module = getattr(torch.nn, case.cls)(*ctor_args, **ctor_kwargs).double()
-        for name, p in module.named_parameters():
-            stats.setdefault(name, []).append(p.detach().numpy().ravel())
+    torch.manual_seed(999)
+    probe = getattr(torch.nn, case.cls)(*ctor_args, **ctor_kwargs)
     out = {}
-    for name, chunks in stats.items():
+    for name, p in probe.named_parameters():
+        if p.numel() == 0:
+            continue
+        chunks = []
+        for draw in range(init_draws(p.numel())):
+            torch.manual_seed(1000 + draw)
+            module = getattr(torch.nn, case.cls)(*ctor_args, **ctor_kwargs).double()
+            chunks.append(dict(module.named_parameters())[name].detach().numpy().ravel())
         values = np.concatenate(chunks)
-        if values.size:
-            out[name] = np.array([values.min(), values.max(), values.mean(), values.std()])
+        out[name] = np.array([values.min(), values.max(), values.mean(), values.std()])
     return out
 
 

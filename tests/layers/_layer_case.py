@@ -94,3 +94,10 @@ class Case:
 def variants(case):
     """(dtype, mode) pairs a case runs in, in table order."""
     return [(dtype, mode) for dtype in case.dtypes for mode in case.modes]
+
+
+def init_draws(numel):
+    """Fresh modules whose values describe a parameter of ``numel`` elements' default init:
+    enough for about 2000 values (so that min and max approach the distribution's range),
+    8 to 100. The generator and the runner draw the same number."""
+    return min(100, max(8, -(-2000 // max(numel, 1))))

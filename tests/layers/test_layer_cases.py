@@ -17,7 +17,7 @@ import os
 
 import numpy as np
 import pytest
-from _layer_case import In, variants
+from _layer_case import In, init_draws, variants
 
 import nnx
 import nnx.nn as nn
@@ -73,12 +73,12 @@ def _value(fx, spec, key, grad=True):
     return spec
 
 
-def _build(family, case, dtype):
+def _build(family, case, dtype, seed=0):
     fx = _fixture(family)
     prefix = f"{case.name}/{dtype}/ctor"
     args = [_value(fx, v, f"{prefix}/{i}", grad=False) for i, v in enumerate(case.args)]
     kwargs = {k: _value(fx, v, f"{prefix}/{k}", grad=False) for k, v in case.kwargs.items()}
-    nnx.manual_seed(0)
+    nnx.manual_seed(seed)
     return getattr(nn, case.cls)(*args, **kwargs).to(getattr(nnx, dtype))
 
 
@@ -137,24 +137,24 @@ def test_state_dict_and_repr_match_torch(family, case):
 @pytest.mark.parametrize("family, case", TABLE, ids=[_case_id(*fc) for fc in TABLE])
 def test_default_init_matches_torch_statistics(family, case):
     """Each parameter's fresh values follow torch's init: the same constant, or values in
-    the range torch's draws span with a similar spread (8 fresh modules on each side)."""
+    the range torch's draws span (with 15% slack) and a similar spread, over as many fresh
+    modules on each side (``init_draws``: about 2000 values per parameter)."""
     fx = _fixture(family)
     _meta(family, case)
     prefix = f"{case.name}/init/"
     expected = {k[len(prefix):]: v for k, v in fx.items() if k.startswith(prefix)}
-    draws = {}
-    for draw in range(8):
-        nnx.manual_seed(1000 + draw)
-        module = _build(family, case, case.dtypes[0]).double()
-        for name, p in module.named_parameters():
-            draws.setdefault(name, []).append(p.detach().numpy().ravel())
-    assert sorted(k for k, v in draws.items() if np.concatenate(v).size) == sorted(expected)
+    probe = _build(family, case, case.dtypes[0], seed=999)
+    sizes = {name: p.numel() for name, p in probe.named_parameters() if p.numel()}
+    assert sorted(sizes) == sorted(expected)
     for name, (lo, hi, _mean, std) in expected.items():
-        values = np.concatenate(draws[name])
+        values = np.concatenate([
+            dict(_build(family, case, case.dtypes[0], seed=1000 + draw).double()
+                 .named_parameters())[name].detach().numpy().ravel()
+            for draw in range(init_draws(sizes[name]))])
         if lo == hi:
             np.testing.assert_array_equal(values, lo, err_msg=f"{name}: torch inits it to {lo}")
             continue
-        slack = 0.05 * (hi - lo)
+        slack = 0.15 * (hi - lo)
         assert values.min() >= lo - slack and values.max() <= hi + slack, (
             f"{name}: nnx spans [{values.min():.4g}, {values.max():.4g}], torch [{lo:.4g}, "
             f"{hi:.4g}]")

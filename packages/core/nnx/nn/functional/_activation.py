@@ -15,7 +15,8 @@ from nnx._ops import _grad
 from nnx._ops import inplace as inplace_ops
 from nnx.nn.functional import _helpers as H
 
-__all__ = ["relu", "leaky_relu", "elu", "gelu", "silu", "softplus", "tanh", "sigmoid"]
+__all__ = ["relu", "relu_", "leaky_relu", "leaky_relu_", "elu", "elu_", "gelu", "silu", "softplus",
+           "tanh", "sigmoid"]
 
 
 def _inplace(fn, input, *args):
@@ -41,6 +42,12 @@ def relu(input, inplace=False):
     return input.relu_() if inplace else input.relu()
 
 
+def relu_(input):
+    """In-place :func:`relu`."""
+    H.check_tensor("relu_", "input", 1, input)
+    return input.relu_()
+
+
 # -- leaky_relu ---------------------------------------------------------------------------
 
 class LeakyReluBackward0(Node):
@@ -51,17 +58,20 @@ class LeakyReluBackward0(Node):
         return (_grad.where(x > 0, grad, grad * self.negative_slope),)
 
 
+LEAKY_INPLACE_NEGATIVE_SLOPE = (
+    "In-place leakyReLu backward calculation is triggered with a negative slope which is not "
+    "supported. This is caused by calling in-place forward function with a negative slope, "
+    "please call out-of-place version instead. File an issue at "
+    "https://github.com/pytorch/pytorch if you do require supporting in-place leakRelu "
+    "backward calculation with negative slope")
+
+
 class LeakyReluBackward1(LeakyReluBackward0):
     """The in-place form: reads the result, whose sign is the input's when slope >= 0."""
 
     def backward(self, grad):
         if self.negative_slope < 0:
-            raise RuntimeError(
-                "In-place leakyReLu backward calculation is triggered with a negative slope which "
-                "is not supported. This is caused by calling in-place forward function with a "
-                "negative slope, please call out-of-place version instead. File an issue at "
-                "https://github.com/pytorch/pytorch if you do require supporting in-place "
-                "leakRelu backward calculation with negative slope")
+            raise RuntimeError(LEAKY_INPLACE_NEGATIVE_SLOPE)
         return LeakyReluBackward0.backward(self, grad)
 
 
@@ -87,19 +97,34 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     return inplace_ops.commit(input, out) if inplace else out
 
 
+def leaky_relu_(input, negative_slope=0.01):
+    """In-place :func:`leaky_relu`."""
+    H.check_tensor("leaky_relu_", "input", 1, input)
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
 # -- elu -----------------------------------------------------------------------------------
 
 class EluBackward0(Node):
-    """d/dx: 1 where x > 0, else alpha * exp(x); reads the input."""
+    """d/dx: scale where x > 0, else alpha * scale * input_scale * exp(x * input_scale);
+    reads the input.  (selu and celu are ELUs with other scales; celu's node subclasses.)"""
+
+    scale = 1.0
+    input_scale = 1.0
 
     def backward(self, grad):
         (x,) = self.saved_tensors
+        neg = self.alpha * self.scale * self.input_scale
         with np.errstate(over="ignore", invalid="ignore"):   # exp(x) of the unused x > 0
-            return (_grad.where(x <= 0, grad * (_grad.math("exp", x) * self.alpha), grad),)
+            slope = _grad.math("exp", x * self.input_scale) * neg
+            return (_grad.where(x <= 0, grad * slope, grad * self.scale),)
 
 
 class EluBackward1(Node):
-    """The in-place form: alpha * exp(x) = result + alpha where the result is <= 0."""
+    """The in-place form: the slope for y <= 0 is input_scale * (y + alpha * scale)."""
+
+    scale = 1.0
+    input_scale = 1.0
 
     def backward(self, grad):
         if self.alpha < 0:
@@ -108,7 +133,31 @@ class EluBackward1(Node):
                 "supported. This is caused by calling in-place forward function with a negative "
                 "slope, please call out-of-place version instead.")
         (y,) = self.saved_tensors
-        return (_grad.where(y <= 0, grad * (y + self.alpha), grad),)
+        slope = (y + self.alpha * self.scale) * self.input_scale
+        return (_grad.where(y <= 0, grad * slope, grad * self.scale),)
+
+
+def elu_family(name, kernel, input, alpha, scale, input_scale, inplace, nodes,
+               grad_input_scale=None):
+    """ELU(x) = scale * x for x > 0, else scale * alpha * (exp(input_scale * x) - 1):
+    elu, selu and celu differ only in the three constants and their node classes.
+    ``grad_input_scale``: the input_scale the backward uses, where torch's differs."""
+    H.check_tensor(name, "input", 1, input)
+    if inplace:
+        inplace_ops.check_inplace(input)
+    x = input._data
+    H.check_floating(kernel, x)
+    t = x.dtype.type
+    with np.errstate(over="ignore"):
+        neg = np.expm1(x * t(input_scale)) * t(alpha * scale)
+        out = wrap(np.asarray(np.where(x <= 0, neg, x * t(scale)), dtype=x.dtype))
+    if needs_grad(input):
+        node = nodes[1]() if inplace else nodes[0]()
+        node.alpha, node.scale = alpha, scale
+        node.input_scale = input_scale if grad_input_scale is None else grad_input_scale
+        attach(node, (input,), out)
+        node.save_for_backward(out if inplace else input)
+    return inplace_ops.commit(input, out) if inplace else out
 
 
 def elu(input, alpha=1.0, inplace=False):
@@ -119,19 +168,14 @@ def elu(input, alpha=1.0, inplace=False):
         alpha (float): the value approached as x -> -inf is -alpha. Default: 1.0.
         inplace (bool): write the result into ``input``. Default: False.
     """
-    H.check_tensor("elu", "input", 1, input)
-    if inplace:
-        inplace_ops.check_inplace(input)
-    x = input._data
-    H.check_floating("elu_cpu", x)
-    with np.errstate(over="ignore"):
-        out = wrap(np.where(x <= 0, np.expm1(x) * x.dtype.type(alpha), x))
-    if needs_grad(input):
-        node = EluBackward1() if inplace else EluBackward0()
-        node.alpha = alpha
-        attach(node, (input,), out)
-        node.save_for_backward(out if inplace else input)
-    return inplace_ops.commit(input, out) if inplace else out
+    return elu_family("elu", "elu_cpu", input, alpha, 1.0, 1.0, inplace,
+                      (EluBackward0, EluBackward1))
+
+
+def elu_(input, alpha=1.0):
+    """In-place :func:`elu`."""
+    return elu_family("elu_", "elu_cpu", input, alpha, 1.0, 1.0, True,
+                      (EluBackward0, EluBackward1))
 
 
 # -- gelu ----------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from nnx._C._C import Node, TensorBase, attach, needs_grad, wrap
 from nnx._ops import _grad
 from nnx.nn.functional import _helpers as H
 
-__all__ = ["softmax", "log_softmax"]
+__all__ = ["softmax", "log_softmax", "softmin"]
 
 
 def _compute_dtype(dtype):
@@ -175,3 +175,21 @@ def log_softmax(input, dim=None, _stacklevel=3, dtype=None):
     x = input._data
     return _record(LogSoftmaxBackward0, input, wrap(_log_softmax_kernel(x, axis)), axis, x.ndim,
                    None)
+
+
+def softmin(input, dim=None, _stacklevel=3, dtype=None):
+    """Softmin(x_i) = exp(-x_i) / sum_j exp(-x_j) along ``dim``: softmax of ``-input``.
+
+    Args: as :func:`softmax` (None for ``dim`` warns and picks torch's legacy choice).
+
+    Example::
+
+        >>> F.softmin(nnx.tensor([0.0, 1.0]), dim=0)
+        tensor([0.7311, 0.2689])
+    """
+    if not isinstance(input, TensorBase):      # torch composes it from Tensor methods
+        missing = "dim" if dim is None else "softmax"
+        raise AttributeError(f"'{type(input).__name__}' object has no attribute '{missing}'")
+    if dim is None:
+        dim = _get_softmax_dim("softmin", input._data.ndim, _stacklevel)
+    return softmax(-input, dim, dtype=dtype)
