@@ -79,7 +79,8 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
         weight (Tensor): (num_embeddings, embedding_dim).
         padding_idx (int, optional): this row gets no gradient.
         max_norm (float, optional): rows looked up whose ``norm_type``-norm exceeds it are
-            rescaled to it, in place in ``weight``.
+            rescaled to it, in place in ``weight`` (under no_grad, as torch does).
+        norm_type (float): the p of the p-norm for ``max_norm``. Default: 2.
         scale_grad_by_freq (bool): divide each row's gradient by its count in the batch.
         sparse (bool): accepted for torch compatibility; nnx has no sparse tensors, so the
             gradient is dense.
