@@ -86,7 +86,7 @@ def make_array(spec: In, dtype: str, rng: np.random.Generator) -> np.ndarray:
         arr = np.array(spec.value, dtype=np.float64)
     else:
         raise ValueError(f"unknown In kind {kind!r}")
-    return np.ascontiguousarray(arr.astype(spec.dtype or dtype))
+    return np.asarray(arr).astype(spec.dtype or dtype)  # a fresh C-contiguous array, 0-d too
 
 
 def flatten_outputs(value) -> list:

@@ -218,12 +218,24 @@ def _binary_reduction(size_average, reduce, reduction):
     return R.get_enum(reduction, stacklevel=5)
 
 
+def _check_expandable(w_shape, shape):
+    """binary_cross_entropy's message for a weight that does not broadcast to the input."""
+    for i in range(1, min(len(w_shape), len(shape)) + 1):
+        if w_shape[-i] not in (1, shape[-i]):
+            raise RuntimeError(f"Attempting to broadcast a dimension of length {w_shape[-i]} at "
+                               f"-{i}! Mismatching argument at index 1 had "
+                               f"{H.Size(w_shape)}; but expected shape "
+                               f"should be broadcastable to {list(shape)}")
+
+
 def _loss_weight(weight, shape, fname, argname):
     """A weight broadcast to the loss ``shape`` (it may not enlarge it)."""
     if weight is None:
         return None
     H.check_tensor(fname, argname, 3, weight)
     H.forbid_grad(fname, argname, weight)
+    if fname == "binary_cross_entropy":
+        _check_expandable(weight._data.shape, shape)
     # torch meets pos_weight first as (pos_weight - 1) * target, a weight as loss *= weight
     pair = (weight._data.shape, shape) if argname == "pos_weight" else (shape, weight._data.shape)
     full = H.broadcast_shapes(*pair)

@@ -62,3 +62,13 @@ def apply(loss, reduction, dtype):
 def grad_scale(reduction, numel):
     """The factor the gradient of a mean gets (1 otherwise)."""
     return 1.0 / numel if reduction == MEAN and numel else 1.0
+
+
+def apply_tensor(loss, reduction):
+    """torch's apply_loss_reduction on a recorded (Tensor) elementwise loss: the losses
+    torch composes from differentiable ops reduce the same way, so the graph matches."""
+    if reduction == MEAN:
+        return loss.mean()
+    if reduction == SUM:
+        return loss.sum()
+    return loss
