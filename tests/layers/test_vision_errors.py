@@ -1,0 +1,169 @@
+"""Vision argument errors (interpolate, pixel_shuffle): each call raises torch 2.13's
+exception type and message.
+
+The expected (type, message) pairs were produced by running each call with
+torch==2.13.0 on the same inputs (F = torch.nn.functional) and are pasted here; the
+tests run the call with nnx.
+"""
+
+import numpy as np
+import pytest
+
+import nnx
+import nnx.nn.functional as F
+
+
+def _env():
+    rng = np.random.default_rng(0)
+
+    def t(*shape):
+        return nnx.tensor(rng.standard_normal(shape), requires_grad=True)
+
+    env = {"F": F}
+    env.update(x1=t(9), x2=t(5, 7), x3=t(2, 3, 9), x4=t(2, 3, 5, 7), x5=t(2, 3, 4, 5, 7),
+               x4c=t(2, 3, 4, 7), empty_c=nnx.zeros(2, 0, 5, 7),
+               empty_c5=nnx.zeros(1, 0, 4, 5, 7), empty_h=nnx.zeros(2, 3, 0, 7),
+               ints4=nnx.ones(2, 3, 4, 7, dtype=nnx.int64))
+    env["y4"], env["i4"] = F.max_pool2d(env["x4"], 2, return_indices=True)
+    env["y3"], env["i3"] = F.max_pool1d(env["x3"], 2, return_indices=True)
+    env["y5"], env["i5"] = F.max_pool3d(env["x5"], 2, return_indices=True)
+    return env
+
+
+ERRORS = [
+    ('F.interpolate(x4, scale_factor=2, align_corners=True)',
+     ValueError,
+     'align_corners option can only be set with the interpolating modes: linear | bilinear | '
+     'bicubic | trilinear'),
+    ('F.interpolate(x4, size=3, scale_factor=2)',
+     ValueError,
+     'only one of size or scale_factor should be defined'),
+    ('F.interpolate(x4)',
+     ValueError,
+     'either size or scale_factor should be defined'),
+    ('F.interpolate(x4, size=(3,))',
+     ValueError,
+     'Input and output must have the same number of spatial dimensions, but got input with '
+     'spatial dimensions of [5, 7] and output size of (3,). Please provide input tensor in '
+     '(N, C, d1, d2, ...,dK) format and output size in (o1, o2, ...,oK) format.'),
+    ('F.interpolate(x4, size=(3.0, 2))',
+     TypeError,
+     'expected size to be one of int or Tuple[int] or Tuple[int, int] or Tuple[int, int, '
+     "int], but got size with types [<class 'float'>, <class 'int'>]"),
+    ('F.interpolate(x4, scale_factor=(3, 2, 1))',
+     ValueError,
+     'Input and scale_factor must have the same number of spatial dimensions, but got input '
+     'with spatial dimensions of [5, 7] and scale_factor of shape (3, 2, 1). Please provide '
+     'input tensor in (N, C, d1, d2, ...,dK) format and scale_factor in (s1, s2, ...,sK) '
+     'format.'),
+    ('F.interpolate(x4, size=3, recompute_scale_factor=True)',
+     ValueError,
+     'recompute_scale_factor is not meaningful with an explicit size.'),
+    ('F.interpolate(x4, size=3, antialias=True)',
+     ValueError,
+     'Anti-alias option is restricted to bilinear, bicubic, and lanczos modes and requires a '
+     '4-D tensor as input'),
+    ("F.interpolate(x4, size=3, mode='linear')",
+     NotImplementedError,
+     'Got 4D input, but linear mode needs 3D input'),
+    ("F.interpolate(x3, size=3, mode='bilinear')",
+     NotImplementedError,
+     'Got 3D input, but bilinear mode needs 4D input'),
+    ("F.interpolate(x3, size=3, mode='trilinear')",
+     NotImplementedError,
+     'Got 3D input, but trilinear mode needs 5D input'),
+    ("F.interpolate(x4, size=3, mode='trilinear')",
+     NotImplementedError,
+     'Got 4D input, but trilinear mode needs 5D input'),
+    ("F.interpolate(x5, size=3, mode='linear')",
+     NotImplementedError,
+     'Got 5D input, but linear mode needs 3D input'),
+    ("F.interpolate(x5, size=3, mode='bilinear')",
+     NotImplementedError,
+     'Got 5D input, but bilinear mode needs 4D input'),
+    ('F.interpolate(x2, size=3)',
+     NotImplementedError,
+     'Input Error: Only 3D, 4D and 5D input Tensors supported (got 2D) for the modes: '
+     'nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact '
+     '(got nearest)'),
+    ("F.interpolate(x4, size=3, mode='bogus')",
+     NotImplementedError,
+     'Input Error: Only 3D, 4D and 5D input Tensors supported (got 4D) for the modes: '
+     'nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact '
+     '(got bogus)'),
+    ("F.interpolate(x3, size=3, mode='bicubic')",
+     NotImplementedError,
+     'Input Error: Only 3D, 4D and 5D input Tensors supported (got 3D) for the modes: '
+     'nearest | linear | bilinear | bicubic | trilinear | lanczos | area | nearest-exact '
+     '(got bicubic)'),
+    ('F.interpolate(x4, size=0)',
+     RuntimeError,
+     'Input and output sizes should be greater than 0, but got input (H: 5, W: 7) output (H: '
+     '0, W: 0)'),
+    ("F.interpolate(x3, size=0, mode='linear')",
+     RuntimeError,
+     'Input and output sizes should be greater than 0, but got input (W: 9) and output (W: '
+     '0)'),
+    ("F.interpolate(x4, scale_factor=0.1, mode='bilinear')",
+     RuntimeError,
+     'Input and output sizes should be greater than 0, but got input (H: 5, W: 7) output (H: '
+     '0, W: 0)'),
+    ('F.interpolate(x4, scale_factor=-1.0)',
+     RuntimeError,
+     'Input and output sizes should be greater than 0, but got input (H: 5, W: 7) output (H: '
+     '-5, W: -7)'),
+    ('F.interpolate(x5, scale_factor=0.1)',
+     RuntimeError,
+     'Input and output sizes should be greater than 0, but got input (D: 4, H: 5, W: 7) '
+     'output (D: 0, H: 0, W: 0)'),
+    ('F.interpolate(empty_h, size=2)',
+     RuntimeError,
+     'Input and output sizes should be greater than 0, but got input (H: 0, W: 7) output (H: '
+     '2, W: 2)'),
+    ('F.interpolate(ints4, size=3)',
+     NotImplementedError,
+     '"upsample_nearest2d_channels_last" not implemented for \'Long\''),
+    ("F.interpolate(ints4, size=3, mode='bilinear')",
+     NotImplementedError,
+     '"upsample_bilinear2d_channels_last" not implemented for \'Long\''),
+    ('F.pixel_shuffle(x2, 2)',
+     RuntimeError,
+     'pixel_shuffle expects input to have at least 3 dimensions, but got input with 2 '
+     'dimension(s)'),
+    ('F.pixel_shuffle(x4, 2)',
+     RuntimeError,
+     "pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of "
+     'upscale_factor, but input.size(-3)=3 is not divisible by 4'),
+    ('F.pixel_shuffle(x4, 0)',
+     RuntimeError,
+     'pixel_shuffle expects a positive upscale_factor, but got 0'),
+    ('F.pixel_shuffle(x4, -2)',
+     RuntimeError,
+     'pixel_shuffle expects a positive upscale_factor, but got -2'),
+    ('F.pixel_shuffle(x4, 2.0)',
+     TypeError,
+     "pixel_shuffle(): argument 'upscale_factor' (position 2) must be int, not float"),
+    ('F.pixel_unshuffle(x4, 2)',
+     RuntimeError,
+     'pixel_unshuffle expects height to be divisible by downscale_factor, but '
+     'input.size(-2)=5 is not divisible by 2'),
+    ('F.pixel_unshuffle(x4c, 2)',
+     RuntimeError,
+     'pixel_unshuffle expects width to be divisible by downscale_factor, but '
+     'input.size(-1)=7 is not divisible by 2'),
+    ('F.pixel_unshuffle(x4, 0)',
+     RuntimeError,
+     'pixel_unshuffle expects a positive downscale_factor, but got 0'),
+    ('F.pixel_unshuffle(x2, 2)',
+     RuntimeError,
+     'pixel_unshuffle expects input to have at least 3 dimensions, but got input with 2 '
+     'dimension(s)'),
+]
+
+
+@pytest.mark.parametrize(("call", "error", "message"), ERRORS, ids=[c for c, _, _ in ERRORS])
+def test_error_matches_torch(call, error, message):
+    env = _env()
+    with pytest.raises(error) as info:
+        eval(call, env)
+    assert str(info.value) == message
