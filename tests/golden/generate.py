@@ -31,6 +31,7 @@ import json
 import os
 import sys
 import time
+import warnings
 import zipfile
 
 import numpy as np
@@ -154,19 +155,41 @@ def meta_entries(torch, fixture_format: str, case_names) -> dict:
     }
 
 
-def compute_all(torch) -> dict:
+def compute_table(torch, cases, fixture_format: str, table_file: str, quiet=False) -> dict:
+    """The fixture entries of a whole case table: ``meta_entries`` and every case's
+    ``run_case``, with torch seeded and on one thread.  Every failing case is reported
+    (naming ``table_file``) before the script exits; ``quiet`` silences the warnings
+    the expressions raise."""
     torch.manual_seed(0)
     torch.set_num_threads(1)  # reproducible reduction order
-    entries = meta_entries(torch, FORMAT, [c.name for c in _cases.CASES])
+    entries = meta_entries(torch, fixture_format, [c.name for c in cases])
     failures = []
-    for case in _cases.CASES:
+    for case in cases:
         try:
-            entries.update(run_case(torch, case))
+            with warnings.catch_warnings():
+                if quiet:
+                    warnings.simplefilter("ignore")
+                entries.update(run_case(torch, case))
         except Exception as exc:  # report every broken case, then fail
             failures.append(f"  {case.name}: {case.expr!r}: {type(exc).__name__}: {exc}")
     if failures:
-        sys.exit("torch failed on these golden cases (fix cases.py):\n" + "\n".join(failures))
+        sys.exit(f"torch failed on these golden cases (fix {table_file}):\n" + "\n".join(failures))
     return entries
+
+
+def compute_all(torch) -> dict:
+    return compute_table(torch, _cases.CASES, FORMAT, "cases.py")
+
+
+def table_tolerance(cases_by_name, case_tolerance=None):
+    """``check``'s tolerance for a fixture of the cases ``cases_by_name``: a key's case (by
+    the name before its first "/") passed to ``case_tolerance`` (default: cases.py's)."""
+    case_tolerance = case_tolerance or _cases.tolerance
+
+    def tolerance(key: str, dtype: str) -> tuple:
+        return case_tolerance(cases_by_name.get(_case_of(key)), dtype)
+
+    return tolerance
 
 
 def write_npz(path: str, entries: dict) -> None:
@@ -187,9 +210,8 @@ def _case_of(key: str) -> str:
     return key.split("/", 1)[0]
 
 
-def _case_tolerance(key: str, dtype: str) -> tuple:
-    """(rtol, atol) for a floating output key of ops_golden.npz: its case's tolerance."""
-    return _cases.tolerance(_cases.CASES_BY_NAME.get(_case_of(key)), dtype)
+# (rtol, atol) for a floating output key of ops_golden.npz: its case's tolerance
+_case_tolerance = table_tolerance(_cases.CASES_BY_NAME)
 
 
 def check(path: str, fresh: dict, tolerance=_case_tolerance, summary: str | None = None) -> int:

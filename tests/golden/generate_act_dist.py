@@ -8,9 +8,9 @@ Usage (needs torch==2.13.0, the reference version):
     python tests/golden/generate_act_dist.py --check    # compare live torch with it
 
 The cases are in ``cases_act_dist.py``; the layout, the inputs and the gradient
-bookkeeping are ``generate.py``'s (this script reuses its ``run_case``, ``write_npz``,
-``check`` and ``run``).  ``tests/layers/test_activation_functional_golden.py`` replays them
-with nnx.
+bookkeeping are ``generate.py``'s (this script reuses its ``compute_table``,
+``table_tolerance`` and ``run``).  ``tests/layers/test_activation_functional_golden.py``
+replays them with nnx.
 """
 
 from __future__ import annotations
@@ -29,27 +29,18 @@ DEFAULT_OUT = os.path.join(HERE, "act_dist_golden.npz")
 
 
 def compute_all(torch):
-    torch.manual_seed(0)
-    torch.set_num_threads(1)
-    entries = G.meta_entries(torch, FORMAT, [c.name for c in table.CASES])
-    failures = []
-    for case in table.CASES:
-        try:
-            entries.update(G.run_case(torch, case))
-        except Exception as exc:  # report every broken case, then fail
-            failures.append(f"  {case.name}: {case.expr!r}: {type(exc).__name__}: {exc}")
-    if failures:
-        sys.exit("torch failed on these cases (fix cases_act_dist.py):\n" + "\n".join(failures))
-    return entries
-
-
-def _tolerance(key, dtype):
-    return table.tolerance(table.CASES_BY_NAME.get(key.split("/", 1)[0]), dtype)
+    return G.compute_table(torch, table.CASES, FORMAT, "cases_act_dist.py")
 
 
 def main(argv=None):
-    return G.run(__doc__.split("\n\n")[0], compute_all, DEFAULT_OUT,
-                 f"{len(table.CASES)} cases", tolerance=_tolerance, argv=argv)
+    return G.run(
+        __doc__.split("\n\n")[0],
+        compute_all,
+        DEFAULT_OUT,
+        f"{len(table.CASES)} cases",
+        tolerance=G.table_tolerance(table.CASES_BY_NAME, table.tolerance),
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import os
 import sys
-import warnings
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
@@ -28,31 +27,20 @@ DEFAULT_OUT = os.path.join(HERE, "loss_golden.npz")
 
 
 def compute_all(torch) -> dict:
-    torch.manual_seed(0)
-    torch.set_num_threads(1)  # reproducible reduction order
-    entries = _generate.meta_entries(torch, FORMAT, [c.name for c in _loss_cases.CASES])
-    failures = []
-    for case in _loss_cases.CASES:
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")     # kl_div 'mean', legacy flags
-                entries.update(_generate.run_case(torch, case))
-        except Exception as exc:  # report every broken case, then fail
-            failures.append(f"  {case.name}: {case.expr!r}: {type(exc).__name__}: {exc}")
-    if failures:
-        sys.exit("torch failed on these loss cases (fix loss_cases.py):\n" + "\n".join(failures))
-    return entries
-
-
-def _tolerance(key: str, dtype: str) -> tuple:
-    case = _loss_cases.CASES_BY_NAME.get(key.split("/", 1)[0])
-    return _generate._cases.tolerance(case, dtype)
+    # quiet: kl_div 'mean' and the legacy size_average/reduce flags warn
+    return _generate.compute_table(torch, _loss_cases.CASES, FORMAT, "loss_cases.py", quiet=True)
 
 
 def main(argv=None) -> int:
     summary = f"{len(_loss_cases.CASES)} loss cases"
-    return _generate.run(__doc__.split("\n\n")[0], compute_all, DEFAULT_OUT, summary,
-                         tolerance=_tolerance, argv=argv)
+    return _generate.run(
+        __doc__.split("\n\n")[0],
+        compute_all,
+        DEFAULT_OUT,
+        summary,
+        tolerance=_generate.table_tolerance(_loss_cases.CASES_BY_NAME),
+        argv=argv,
+    )
 
 
 if __name__ == "__main__":

@@ -7,39 +7,20 @@ whose case table (expressions over ``R = lib.nn.utils.rnn``) this test replays w
 No torch needed.
 """
 
-import importlib.util
 import json
-import os
-import sys
 
 import numpy as np
 import pytest
+from _golden_replay import load_fixture, load_golden_module
 
 import nnx
 
-GOLDEN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "golden")
-FIXTURE = os.path.join(GOLDEN_DIR, "rnn_utils_golden.npz")
-
-
-def _load_generator():
-    name = "_nnx_generate_rnn_utils"
-    if name not in sys.modules:
-        path = os.path.join(GOLDEN_DIR, "generate_rnn_utils.py")
-        spec = importlib.util.spec_from_file_location(name, path)
-        module = importlib.util.module_from_spec(spec)
-        sys.modules[name] = module
-        spec.loader.exec_module(module)
-    return sys.modules[name]
-
-
-gen = _load_generator()
+gen = load_golden_module("_nnx_generate_rnn_utils", "generate_rnn_utils.py")
 
 
 @pytest.fixture(scope="module")
 def golden():
-    with np.load(FIXTURE, allow_pickle=False) as f:
-        data = {k: f[k] for k in f.files}
-    assert str(data["__meta__/torch_version"]).startswith("2.13.0")
+    data = load_fixture("rnn_utils_golden.npz")
     assert list(data["__meta__/cases"]) == list(gen.CASES), "regenerate the fixture"
     return data
 

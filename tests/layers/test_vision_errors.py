@@ -6,29 +6,7 @@ torch==2.13.0 on the same inputs (F = torch.nn.functional) and are pasted here; 
 tests run the call with nnx.
 """
 
-import numpy as np
-import pytest
-
-import nnx
-import nnx.nn.functional as F
-
-
-def _env():
-    rng = np.random.default_rng(0)
-
-    def t(*shape):
-        return nnx.tensor(rng.standard_normal(shape), requires_grad=True)
-
-    env = {"F": F}
-    env.update(x1=t(9), x2=t(5, 7), x3=t(2, 3, 9), x4=t(2, 3, 5, 7), x5=t(2, 3, 4, 5, 7),
-               x4c=t(2, 3, 4, 7), empty_c=nnx.zeros(2, 0, 5, 7),
-               empty_c5=nnx.zeros(1, 0, 4, 5, 7), empty_h=nnx.zeros(2, 3, 0, 7),
-               ints4=nnx.ones(2, 3, 4, 7, dtype=nnx.int64))
-    env["y4"], env["i4"] = F.max_pool2d(env["x4"], 2, return_indices=True)
-    env["y3"], env["i3"] = F.max_pool1d(env["x3"], 2, return_indices=True)
-    env["y5"], env["i5"] = F.max_pool3d(env["x5"], 2, return_indices=True)
-    return env
-
+from _error_table import assert_error_matches, parametrize_errors
 
 ERRORS = [
     ('F.interpolate(x4, scale_factor=2, align_corners=True)',
@@ -161,9 +139,6 @@ ERRORS = [
 ]
 
 
-@pytest.mark.parametrize(("call", "error", "message"), ERRORS, ids=[c for c, _, _ in ERRORS])
+@parametrize_errors(ERRORS)
 def test_error_matches_torch(call, error, message):
-    env = _env()
-    with pytest.raises(error) as info:
-        eval(call, env)
-    assert str(info.value) == message
+    assert_error_matches(call, error, message)

@@ -24,6 +24,8 @@ from nnx._size_device import Size
 
 
 class Tensor(_C.TensorBase):
+    __module__ = "nnx"  # its public home, as torch.Tensor's: type(t) prints <class 'nnx.Tensor'>
+
     # NumPy must hand binary ops with a Tensor back to us (ndarray + Tensor -> Tensor).
     __array_ufunc__ = None
     __array_priority__ = 1000

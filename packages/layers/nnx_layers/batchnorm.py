@@ -7,8 +7,9 @@ num_batches_tracked, which loading fills in (as torch does).
 """
 
 import nnx
-from nnx.nn import Module, Parameter, init
+from nnx.nn import Module
 from nnx.nn import functional as F
+from nnx_layers.normalization import _affine_parameters, _reset_affine
 
 __all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
@@ -27,15 +28,7 @@ class _NormBase(Module):
         self.momentum = momentum
         self.affine = affine
         self.track_running_stats = track_running_stats
-        if self.affine:
-            self.weight = Parameter(nnx.empty(num_features, **factory))
-            if bias:
-                self.bias = Parameter(nnx.empty(num_features, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, num_features, bias, factory)
         if self.track_running_stats:
             self.register_buffer("running_mean", nnx.zeros(num_features, **factory))
             self.register_buffer("running_var", nnx.ones(num_features, **factory))
@@ -57,10 +50,7 @@ class _NormBase(Module):
     def reset_parameters(self):
         """Reset the running statistics; weight = 1 and bias = 0."""
         self.reset_running_stats()
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self.affine, self.weight, self.bias)
 
     def _check_input_dim(self, input):
         raise NotImplementedError

@@ -15,6 +15,29 @@ def _as_shape(normalized_shape):
     return tuple(normalized_shape)
 
 
+def _affine_parameters(module, enabled, shape, bias, factory):
+    """torch's optional affine parameters: when ``enabled``, weight and (if ``bias``) bias
+    of ``shape``, left for ``_reset_affine``; the others registered as None, so that the
+    state_dict keeps torch's names and order."""
+    if enabled:
+        module.weight = Parameter(nnx.empty(shape, **factory))
+        if bias:
+            module.bias = Parameter(nnx.empty(shape, **factory))
+        else:
+            module.register_parameter("bias", None)
+    else:
+        module.register_parameter("weight", None)
+        module.register_parameter("bias", None)
+
+
+def _reset_affine(enabled, weight, bias):
+    """weight = 1 and bias = 0 (when ``enabled``; bias when it exists)."""
+    if enabled:
+        init.ones_(weight)
+        if bias is not None:
+            init.zeros_(bias)
+
+
 class LocalResponseNorm(Module):
     r"""Normalizes each element by the mean square of its neighbours across channels.
 
@@ -71,23 +94,12 @@ class LayerNorm(Module):
         self.normalized_shape = _as_shape(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        if self.elementwise_affine:
-            self.weight = Parameter(nnx.empty(self.normalized_shape, **factory))
-            if bias:
-                self.bias = Parameter(nnx.empty(self.normalized_shape, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, elementwise_affine, self.normalized_shape, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self):
         """weight = 1, bias = 0."""
-        if self.elementwise_affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self.elementwise_affine, self.weight, self.bias)
 
     def forward(self, input):
         return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -125,23 +137,12 @@ class GroupNorm(Module):
         self.num_channels = num_channels
         self.eps = eps
         self.affine = affine
-        if self.affine:
-            self.weight = Parameter(nnx.empty(num_channels, **factory))
-            if bias:
-                self.bias = Parameter(nnx.empty(num_channels, **factory))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, affine, num_channels, bias, factory)
         self.reset_parameters()
 
     def reset_parameters(self):
         """weight = 1, bias = 0."""
-        if self.affine:
-            init.ones_(self.weight)
-            if self.bias is not None:
-                init.zeros_(self.bias)
+        _reset_affine(self.affine, self.weight, self.bias)
 
     def forward(self, input):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

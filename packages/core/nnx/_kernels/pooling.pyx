@@ -48,6 +48,66 @@ cdef inline i64 _first_inside(i64 start, i64 dilation) noexcept nogil:
     return start
 
 
+# -- the window loops every kernel shares --------------------------------------------------
+
+cdef struct Box:
+    # the input window of one output, [d0, d1) x [h0, h1) x [w0, w1), inside the plane
+    i64 d0, d1, h0, h1, w0, w1
+
+
+cdef inline i64 _box_argmax(const floating* x_dhw, i64 H, i64 W, Box b, i64 dd, i64 dh,
+                            i64 dw, floating* best_out) noexcept nogil:
+    """Scan the box with steps (dd, dh, dw) in (d, h, w) order; store the maximum in
+    ``best_out`` and return its flat index in the plane.  torch's rule: a larger value or
+    a NaN replaces the best, so the first maximum wins and a NaN always wins; an empty
+    box gives -inf at the box's first index."""
+    cdef i64 d, h, w, row
+    cdef i64 best = (b.d0 * H + b.h0) * W + b.w0
+    cdef floating v, best_v = -INFINITY
+    # range() with a runtime step needs the GIL in Cython: explicit loops
+    d = b.d0
+    while d < b.d1:
+        h = b.h0
+        while h < b.h1:
+            row = (d * H + h) * W
+            w = b.w0
+            while w < b.w1:
+                v = x_dhw[row + w]
+                if v > best_v or isnan(v):
+                    best_v = v
+                    best = row + w
+                w += dw
+            h += dh
+        d += dd
+    best_out[0] = best_v
+    return best
+
+
+cdef inline floating _box_sum(const floating* x_dhw, i64 H, i64 W, Box b) noexcept nogil:
+    """Sum of the box, accumulated in (d, h, w) order in the input's dtype (as torch)."""
+    cdef i64 d, h, w
+    cdef const floating* x_row
+    cdef floating total = 0
+    for d in range(b.d0, b.d1):
+        for h in range(b.h0, b.h1):
+            x_row = x_dhw + (d * H + h) * W
+            for w in range(b.w0, b.w1):
+                total = total + x_row[w]
+    return total
+
+
+cdef inline void _box_add(floating* gx_dhw, i64 H, i64 W, Box b,
+                          floating share) noexcept nogil:
+    """Add ``share`` to every element of the box."""
+    cdef i64 d, h, w
+    cdef floating* gx_row
+    for d in range(b.d0, b.d1):
+        for h in range(b.h0, b.h1):
+            gx_row = gx_dhw + (d * H + h) * W
+            for w in range(b.w0, b.w1):
+                gx_row[w] += share
+
+
 # -- max pooling ---------------------------------------------------------------------------
 
 cdef void _max_pool_fwd(const floating[:, :, :, ::1] x_pdhw, floating[:, :, :, ::1] y_pdhw,
@@ -55,47 +115,29 @@ cdef void _max_pool_fwd(const floating[:, :, :, ::1] x_pdhw, floating[:, :, :, :
     cdef i64 n_planes = x_pdhw.shape[0]
     cdef i64 D = x_pdhw.shape[1], H = x_pdhw.shape[2], W = x_pdhw.shape[3]
     cdef i64 OD = y_pdhw.shape[1], OH = y_pdhw.shape[2], OW = y_pdhw.shape[3]
-    cdef i64 p, od, oh, ow, d0, d1, h0, h1, w0, w1, d, h, w, row, best
+    cdef i64 p, od, oh, ow
+    cdef Box b
     cdef const floating* x_dhw
     cdef floating* y_o
     cdef i64* arg_o
-    cdef floating v, best_v
     for p in range(n_planes):
         # raw pointers: the plane's input, and its outputs written in scan order
         x_dhw = &x_pdhw[p, 0, 0, 0]
         y_o = &y_pdhw[p, 0, 0, 0]
         arg_o = &arg_pdhw[p, 0, 0, 0]
         for od in range(OD):
-            d0 = od * win.sd - win.pd
-            d1 = min(d0 + (win.kd - 1) * win.dd + 1, D)
-            d0 = _first_inside(d0, win.dd)
+            b.d0 = od * win.sd - win.pd
+            b.d1 = min(b.d0 + (win.kd - 1) * win.dd + 1, D)
+            b.d0 = _first_inside(b.d0, win.dd)
             for oh in range(OH):
-                h0 = oh * win.sh - win.ph
-                h1 = min(h0 + (win.kh - 1) * win.dh + 1, H)
-                h0 = _first_inside(h0, win.dh)
+                b.h0 = oh * win.sh - win.ph
+                b.h1 = min(b.h0 + (win.kh - 1) * win.dh + 1, H)
+                b.h0 = _first_inside(b.h0, win.dh)
                 for ow in range(OW):
-                    w0 = ow * win.sw - win.pw
-                    w1 = min(w0 + (win.kw - 1) * win.dw + 1, W)
-                    w0 = _first_inside(w0, win.dw)
-                    best = (d0 * H + h0) * W + w0
-                    best_v = -INFINITY
-                    # range() with a runtime step needs the GIL in Cython: explicit loops
-                    d = d0
-                    while d < d1:
-                        h = h0
-                        while h < h1:
-                            row = (d * H + h) * W
-                            w = w0
-                            while w < w1:
-                                v = x_dhw[row + w]
-                                if v > best_v or isnan(v):     # torch's rule
-                                    best_v = v
-                                    best = row + w
-                                w += win.dw
-                            h += win.dh
-                        d += win.dd
-                    y_o[0] = best_v
-                    arg_o[0] = best
+                    b.w0 = ow * win.sw - win.pw
+                    b.w1 = min(b.w0 + (win.kw - 1) * win.dw + 1, W)
+                    b.w0 = _first_inside(b.w0, win.dw)
+                    arg_o[0] = _box_argmax(x_dhw, H, W, b, win.dd, win.dh, win.dw, y_o)
                     y_o += 1
                     arg_o += 1
 
@@ -139,7 +181,7 @@ def max_pool_backward(const floating[:, ::1] g_po, const i64[:, ::1] arg_po,
 
 cdef struct AvgWindow:
     # clipped window bounds and the divisor of one output position
-    i64 d0, d1, h0, h1, w0, w1
+    Box box
     i64 divisor
 
 
@@ -148,27 +190,28 @@ cdef inline bint _avg_window(AvgWindow* a, i64 od, i64 oh, i64 ow, i64 D, i64 H,
                              i64 divisor_override) noexcept nogil:
     """torch's cpu_avg_pool window: bounds clipped to the padded input give the
     count_include_pad size, bounds clipped to the input the others; False if empty."""
-    a.d0 = od * win.sd - win.pd
-    a.h0 = oh * win.sh - win.ph
-    a.w0 = ow * win.sw - win.pw
-    a.d1 = min(a.d0 + win.kd, D + win.pd)
-    a.h1 = min(a.h0 + win.kh, H + win.ph)
-    a.w1 = min(a.w0 + win.kw, W + win.pw)
-    cdef i64 padded_size = (a.d1 - a.d0) * (a.h1 - a.h0) * (a.w1 - a.w0)
-    a.d0 = max(a.d0, 0)
-    a.h0 = max(a.h0, 0)
-    a.w0 = max(a.w0, 0)
-    a.d1 = min(a.d1, D)
-    a.h1 = min(a.h1, H)
-    a.w1 = min(a.w1, W)
-    if a.d0 >= a.d1 or a.h0 >= a.h1 or a.w0 >= a.w1:
+    cdef Box* b = &a.box
+    b.d0 = od * win.sd - win.pd
+    b.h0 = oh * win.sh - win.ph
+    b.w0 = ow * win.sw - win.pw
+    b.d1 = min(b.d0 + win.kd, D + win.pd)
+    b.h1 = min(b.h0 + win.kh, H + win.ph)
+    b.w1 = min(b.w0 + win.kw, W + win.pw)
+    cdef i64 padded_size = (b.d1 - b.d0) * (b.h1 - b.h0) * (b.w1 - b.w0)
+    b.d0 = max(b.d0, 0)
+    b.h0 = max(b.h0, 0)
+    b.w0 = max(b.w0, 0)
+    b.d1 = min(b.d1, D)
+    b.h1 = min(b.h1, H)
+    b.w1 = min(b.w1, W)
+    if b.d0 >= b.d1 or b.h0 >= b.h1 or b.w0 >= b.w1:
         return False
     if divisor_override != 0:
         a.divisor = divisor_override
     elif count_include_pad:
         a.divisor = padded_size
     else:
-        a.divisor = (a.d1 - a.d0) * (a.h1 - a.h0) * (a.w1 - a.w0)
+        a.divisor = (b.d1 - b.d0) * (b.h1 - b.h0) * (b.w1 - b.w0)
     return True
 
 
@@ -176,28 +219,21 @@ cdef void _avg_pool_fwd(const floating[:, :, :, ::1] x_pdhw, floating[:, :, :, :
                         Window win, bint count_include_pad,
                         i64 divisor_override) noexcept nogil:
     cdef i64 D = x_pdhw.shape[1], H = x_pdhw.shape[2], W = x_pdhw.shape[3]
-    cdef i64 p, od, oh, ow, d, h, w
+    cdef i64 p, od, oh, ow
     cdef AvgWindow a
     cdef const floating* x_dhw
-    cdef const floating* x_row
     cdef floating* y_o
-    cdef floating total
     for p in range(x_pdhw.shape[0]):
         x_dhw = &x_pdhw[p, 0, 0, 0]
         y_o = &y_pdhw[p, 0, 0, 0]
         for od in range(y_pdhw.shape[1]):
             for oh in range(y_pdhw.shape[2]):
                 for ow in range(y_pdhw.shape[3]):
-                    total = 0
                     if _avg_window(&a, od, oh, ow, D, H, W, win, count_include_pad,
                                    divisor_override):
-                        for d in range(a.d0, a.d1):
-                            for h in range(a.h0, a.h1):
-                                x_row = x_dhw + (d * H + h) * W
-                                for w in range(a.w0, a.w1):
-                                    total = total + x_row[w]
-                        total = total / a.divisor
-                    y_o[0] = total
+                        y_o[0] = _box_sum(x_dhw, H, W, a.box) / a.divisor
+                    else:
+                        y_o[0] = 0
                     y_o += 1
 
 
@@ -205,12 +241,10 @@ cdef void _avg_pool_bwd(const floating[:, :, :, ::1] g_pdhw, floating[:, :, :, :
                         Window win, bint count_include_pad,
                         i64 divisor_override) noexcept nogil:
     cdef i64 D = gx_pdhw.shape[1], H = gx_pdhw.shape[2], W = gx_pdhw.shape[3]
-    cdef i64 p, od, oh, ow, d, h, w
+    cdef i64 p, od, oh, ow
     cdef AvgWindow a
     cdef const floating* g_o
     cdef floating* gx_dhw
-    cdef floating* gx_row
-    cdef floating share
     for p in range(g_pdhw.shape[0]):
         g_o = &g_pdhw[p, 0, 0, 0]
         gx_dhw = &gx_pdhw[p, 0, 0, 0]
@@ -219,12 +253,7 @@ cdef void _avg_pool_bwd(const floating[:, :, :, ::1] g_pdhw, floating[:, :, :, :
                 for ow in range(g_pdhw.shape[3]):
                     if _avg_window(&a, od, oh, ow, D, H, W, win, count_include_pad,
                                    divisor_override):
-                        share = g_o[0] / a.divisor
-                        for d in range(a.d0, a.d1):
-                            for h in range(a.h0, a.h1):
-                                gx_row = gx_dhw + (d * H + h) * W
-                                for w in range(a.w0, a.w1):
-                                    gx_row[w] += share
+                        _box_add(gx_dhw, H, W, a.box, g_o[0] / a.divisor)
                     g_o += 1
 
 
@@ -256,89 +285,63 @@ def avg_pool_backward(const floating[:, :, :, ::1] g_pdhw, tuple in_size, tuple 
 # -- adaptive pooling ----------------------------------------------------------------------
 # Output i of n over an input of length L reads [floor(i*L/n), ceil((i+1)*L/n)).
 
-cdef inline i64 _start(i64 i, i64 n_out, i64 n_in) noexcept nogil:
-    return (i * n_in) // n_out
-
-
-cdef inline i64 _end(i64 i, i64 n_out, i64 n_in) noexcept nogil:
-    return ((i + 1) * n_in + n_out - 1) // n_out
+cdef inline Box _adaptive_box(i64 od, i64 oh, i64 ow, i64 OD, i64 OH, i64 OW, i64 D, i64 H,
+                              i64 W) noexcept nogil:
+    cdef Box b
+    b.d0 = (od * D) // OD
+    b.d1 = ((od + 1) * D + OD - 1) // OD
+    b.h0 = (oh * H) // OH
+    b.h1 = ((oh + 1) * H + OH - 1) // OH
+    b.w0 = (ow * W) // OW
+    b.w1 = ((ow + 1) * W + OW - 1) // OW
+    return b
 
 
 cdef void _adaptive_avg_fwd(const floating[:, :, :, ::1] x_pdhw,
                             floating[:, :, :, ::1] y_pdhw) noexcept nogil:
     cdef i64 D = x_pdhw.shape[1], H = x_pdhw.shape[2], W = x_pdhw.shape[3]
     cdef i64 OD = y_pdhw.shape[1], OH = y_pdhw.shape[2], OW = y_pdhw.shape[3]
-    cdef i64 p, od, oh, ow, d0, d1, h0, h1, w0, w1, d, h, w
-    cdef floating total
+    cdef i64 p, od, oh, ow
+    cdef Box b
     for p in range(x_pdhw.shape[0]):
         for od in range(OD):
-            d0 = _start(od, OD, D)
-            d1 = _end(od, OD, D)
             for oh in range(OH):
-                h0 = _start(oh, OH, H)
-                h1 = _end(oh, OH, H)
                 for ow in range(OW):
-                    w0 = _start(ow, OW, W)
-                    w1 = _end(ow, OW, W)
-                    total = 0
-                    for d in range(d0, d1):
-                        for h in range(h0, h1):
-                            for w in range(w0, w1):
-                                total = total + x_pdhw[p, d, h, w]
+                    b = _adaptive_box(od, oh, ow, OD, OH, OW, D, H, W)
                     # torch divides by each extent in turn: sum / kd / kh / kw
-                    y_pdhw[p, od, oh, ow] = total / (d1 - d0) / (h1 - h0) / (w1 - w0)
+                    y_pdhw[p, od, oh, ow] = (_box_sum(&x_pdhw[p, 0, 0, 0], H, W, b)
+                                             / (b.d1 - b.d0) / (b.h1 - b.h0) / (b.w1 - b.w0))
 
 
 cdef void _adaptive_avg_bwd(const floating[:, :, :, ::1] g_pdhw,
                             floating[:, :, :, ::1] gx_pdhw) noexcept nogil:
     cdef i64 D = gx_pdhw.shape[1], H = gx_pdhw.shape[2], W = gx_pdhw.shape[3]
     cdef i64 OD = g_pdhw.shape[1], OH = g_pdhw.shape[2], OW = g_pdhw.shape[3]
-    cdef i64 p, od, oh, ow, d0, d1, h0, h1, w0, w1, d, h, w
-    cdef floating share
+    cdef i64 p, od, oh, ow
+    cdef Box b
     for p in range(g_pdhw.shape[0]):
         for od in range(OD):
-            d0 = _start(od, OD, D)
-            d1 = _end(od, OD, D)
             for oh in range(OH):
-                h0 = _start(oh, OH, H)
-                h1 = _end(oh, OH, H)
                 for ow in range(OW):
-                    w0 = _start(ow, OW, W)
-                    w1 = _end(ow, OW, W)
-                    share = g_pdhw[p, od, oh, ow] / (d1 - d0) / (h1 - h0) / (w1 - w0)
-                    for d in range(d0, d1):
-                        for h in range(h0, h1):
-                            for w in range(w0, w1):
-                                gx_pdhw[p, d, h, w] += share
+                    b = _adaptive_box(od, oh, ow, OD, OH, OW, D, H, W)
+                    _box_add(&gx_pdhw[p, 0, 0, 0], H, W, b,
+                             g_pdhw[p, od, oh, ow] / (b.d1 - b.d0) / (b.h1 - b.h0)
+                             / (b.w1 - b.w0))
 
 
 cdef void _adaptive_max_fwd(const floating[:, :, :, ::1] x_pdhw, floating[:, :, :, ::1] y_pdhw,
                             i64[:, :, :, ::1] arg_pdhw) noexcept nogil:
     cdef i64 D = x_pdhw.shape[1], H = x_pdhw.shape[2], W = x_pdhw.shape[3]
     cdef i64 OD = y_pdhw.shape[1], OH = y_pdhw.shape[2], OW = y_pdhw.shape[3]
-    cdef i64 p, od, oh, ow, d0, d1, h0, h1, w0, w1, d, h, w, best
-    cdef floating v, best_v
+    cdef i64 p, od, oh, ow
+    cdef Box b
     for p in range(x_pdhw.shape[0]):
         for od in range(OD):
-            d0 = _start(od, OD, D)
-            d1 = _end(od, OD, D)
             for oh in range(OH):
-                h0 = _start(oh, OH, H)
-                h1 = _end(oh, OH, H)
                 for ow in range(OW):
-                    w0 = _start(ow, OW, W)
-                    w1 = _end(ow, OW, W)
-                    best = (d0 * H + h0) * W + w0
-                    best_v = -INFINITY
-                    for d in range(d0, d1):
-                        for h in range(h0, h1):
-                            for w in range(w0, w1):
-                                v = x_pdhw[p, d, h, w]
-                                if v > best_v or isnan(v):
-                                    best_v = v
-                                    best = (d * H + h) * W + w
-                    y_pdhw[p, od, oh, ow] = best_v
-                    arg_pdhw[p, od, oh, ow] = best
+                    b = _adaptive_box(od, oh, ow, OD, OH, OW, D, H, W)
+                    arg_pdhw[p, od, oh, ow] = _box_argmax(&x_pdhw[p, 0, 0, 0], H, W, b, 1, 1,
+                                                          1, &y_pdhw[p, od, oh, ow])
 
 
 def adaptive_avg_forward(const floating[:, :, :, ::1] x_pdhw, tuple out_size):

@@ -139,6 +139,21 @@ def _channel_dropout(input, p, training, inplace, batched):
     return out
 
 
+def _warn_unusual_rank(spatial, ndim):
+    """torch's deprecation warning of dropout2d/dropout3d for an input that is neither
+    batched nor unbatched (``spatial`` + 1 or + 2 dimensions), raised at their caller."""
+    if ndim in (spatial + 1, spatial + 2):
+        return
+    fname = f"dropout{spatial}d"
+    warnings.warn(
+        f"{fname}: Received a {ndim}-D input to {fname}, which is deprecated and will "
+        "result in an error in a future release. To retain the behavior and silence this "
+        f"warning, please use dropout instead. Note that {fname} exists to provide "
+        f"channel-wise dropout on inputs with {spatial} spatial dimensions, a channel "
+        "dimension, and an optional batch dimension (i.e. "
+        f"{spatial + 1}D or {spatial + 2}D inputs).", stacklevel=3)
+
+
 def dropout1d(input, p=0.5, training=True, inplace=False):
     """Zero whole channels of (N, C, L) or (C, L) input with probability ``p`` (during
     training), scaling the kept channels by 1 / (1 - p).
@@ -169,13 +184,7 @@ def dropout2d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     H.check_tensor("dropout2d", "input", 1, input)
     ndim = input._data.ndim
-    if ndim not in (3, 4):
-        warnings.warn(
-            f"dropout2d: Received a {ndim}-D input to dropout2d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout2d exists to provide "
-            "channel-wise dropout on inputs with 2 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 3D or 4D inputs).", stacklevel=2)
+    _warn_unusual_rank(2, ndim)
     if ndim == 3:
         warnings.warn(
             "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
@@ -196,13 +205,7 @@ def dropout3d(input, p=0.5, training=True, inplace=False):
     _check_p(p)
     H.check_tensor("dropout3d", "input", 1, input)
     ndim = input._data.ndim
-    if ndim not in (4, 5):
-        warnings.warn(
-            f"dropout3d: Received a {ndim}-D input to dropout3d, which is deprecated and will "
-            "result in an error in a future release. To retain the behavior and silence this "
-            "warning, please use dropout instead. Note that dropout3d exists to provide "
-            "channel-wise dropout on inputs with 3 spatial dimensions, a channel dimension, "
-            "and an optional batch dimension (i.e. 4D or 5D inputs).", stacklevel=2)
+    _warn_unusual_rank(3, ndim)
     return _channel_dropout(input, p, training, inplace, batched=ndim == 5)
 
 

@@ -25,24 +25,6 @@ class NativeGroupNormBackward0(M.NormalizeAffineBackward):
     """group_norm's node: closed-form gradients of input, weight and bias."""
 
 
-def _record(node_type, input, weight, bias, x_hat_v, mean, invstd, stat_shape, axes,
-            param_shape, eps):
-    x = input._data
-    w, b = M.data(weight), M.data(bias)
-    x_hat = x_hat_v.reshape(x.shape)
-    out = wrap(np.ascontiguousarray(M.affine(x_hat, w, b, param_shape).astype(x.dtype)))
-    if needs_grad(input, weight, bias):
-        node = node_type()
-        node.stat_shape, node.axes, node.param_shape = stat_shape, axes, param_shape
-        node.eps, node.batch_stats = eps, True
-        node.mean, node.invstd = mean, invstd
-        node.bias_array = b
-        node.need = (needs_grad(input), needs_grad(weight), needs_grad(bias))
-        attach(node, (input, weight, bias), out)
-        node.save_for_backward(input, weight)
-    return out
-
-
 def _normalized_shape(fname, normalized_shape):
     """normalized_shape as a tuple of ints, with torch's argument-parser messages."""
     if isinstance(normalized_shape, numbers.Integral) or not hasattr(normalized_shape,
@@ -75,6 +57,19 @@ def _check_trailing(x, shape, params, star):
                            f"[{star}{dims}], but got input of size{list(x.shape)}")
 
 
+def _trailing_args(fname, kernel_name, input, normalized_shape, params, star):
+    """layer_norm's and rms_norm's checks in torch's order (input, normalized_shape,
+    ``params`` = (name, Tensor or None) pairs, trailing dimensions, floating dtype);
+    returns (x, normalized shape, its axes in x, the parameters' broadcast shape)."""
+    H.check_tensor(fname, "input", 1, input)
+    shape = _normalized_shape(fname, normalized_shape)
+    x = input._data
+    _check_trailing(x, shape, [(name, M.data(p)) for name, p in params], star)
+    H.check_floating(kernel_name, x)
+    lead = x.ndim - len(shape)
+    return x, shape, tuple(range(lead, x.ndim)), (1,) * lead + shape
+
+
 def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
     r"""Layer normalization over the last ``len(normalized_shape)`` dimensions.
 
@@ -91,18 +86,13 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
         >>> F.layer_norm(nnx.randn(2, 5), (5,)).shape
         nnx.Size([2, 5])
     """
-    H.check_tensor("layer_norm", "input", 1, input)
-    shape = _normalized_shape("layer_norm", normalized_shape)
-    x = input._data
-    w, b = M.data(weight), M.data(bias)
-    _check_trailing(x, shape, (("weight", w), ("bias", b)), "*, ")
-    H.check_floating("LayerNormKernelImpl", x)
-    M.check_param_dtypes(x, (w, b))
-    axes = tuple(range(x.ndim - len(shape), x.ndim))
-    param_shape = (1,) * (x.ndim - len(shape)) + shape
+    x, shape, axes, param_shape = _trailing_args("layer_norm", "LayerNormKernelImpl", input,
+                                                 normalized_shape,
+                                                 (("weight", weight), ("bias", bias)), "*, ")
+    M.check_param_dtypes(x, (M.data(weight), M.data(bias)))
     x_hat, mean, _, invstd = M.normalize(M.upcast(x), axes, eps)
-    return _record(NativeLayerNormBackward0, input, weight, bias, x_hat, mean, invstd,
-                   x.shape, axes, param_shape, eps)
+    return M.affine_output(NativeLayerNormBackward0, input, weight, bias, x_hat,
+                           (x.shape, axes, mean, invstd), param_shape, eps, True)
 
 
 def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
@@ -126,7 +116,7 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
         raise RuntimeError(
             f"Expected at least 2 dimensions for input tensor but received {x.ndim}")
     n, c = x.shape[0], x.shape[1]
-    _verify_batch_size([n * c // num_groups, num_groups] + list(x.shape[2:]))
+    M.verify_batch_size([n * c // num_groups, num_groups] + list(x.shape[2:]))
     if c % num_groups != 0:
         raise RuntimeError(f"Expected number of channels in input to be divisible by "
                            f"num_groups, but got input of shape {list(x.shape)} and "
@@ -142,17 +132,9 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     M.check_param_dtypes(x, (w, b))
     stat_shape = (n, num_groups, (c // num_groups) * M.count(x.shape, range(2, x.ndim)))
     x_hat, mean, _, invstd = M.normalize(M.upcast(x).reshape(stat_shape), (2,), eps)
-    return _record(NativeGroupNormBackward0, input, weight, bias, x_hat, mean, invstd,
-                   stat_shape, (2,), M.channel_shape(x.ndim, c), eps)
-
-
-def _verify_batch_size(size):
-    prod = size[0]
-    for s in size[2:]:
-        prod *= s
-    if prod == 1:
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {size}")
+    return M.affine_output(NativeGroupNormBackward0, input, weight, bias, x_hat,
+                           (stat_shape, (2,), mean, invstd), M.channel_shape(x.ndim, c), eps,
+                           True)
 
 
 # -- rms_norm ------------------------------------------------------------------------------
@@ -218,17 +200,12 @@ def rms_norm(input, normalized_shape, weight=None, eps=None):
         >>> F.rms_norm(nnx.randn(2, 5), (5,)).shape
         nnx.Size([2, 5])
     """
-    H.check_tensor("rms_norm", "input", 1, input)
-    shape = _normalized_shape("rms_norm", normalized_shape)
-    x = input._data
+    x, shape, axes, param_shape = _trailing_args("rms_norm", "rms_norm", input,
+                                                 normalized_shape, (("weight", weight),), "*")
     w = M.data(weight)
-    _check_trailing(x, shape, (("weight", w),), "*")
-    H.check_floating("rms_norm", x)
     xc = M.upcast(x)
     if eps is None:
         eps = float(np.finfo(xc.dtype).eps)
-    axes = tuple(range(x.ndim - len(shape), x.ndim))
-    param_shape = (1,) * (x.ndim - len(shape)) + shape
     y0, r = _rms(xc, axes, eps)
     y = y0 if w is None else y0 * w.reshape(param_shape).astype(y0.dtype, copy=False)
     out = wrap(np.ascontiguousarray(y.astype(x.dtype, copy=False)))

@@ -48,6 +48,19 @@ def _grads_to_inputs(node, gd, gt):
     return gx, gtt
 
 
+def _attach_xtw(node, input, target, weight, out):
+    """Attach ``node`` as the grad_fn of ``out`` over (input, target, weight) (weight may
+    be None), with what ``_grads_to_inputs`` and the weight gradient read: which inputs
+    need a gradient and their shapes and dtypes.  The caller saves the tensors."""
+    node.need_x, node.need_t, node.need_w = (needs_grad(input), needs_grad(target),
+                                              needs_grad(weight))
+    x, t = input._data, target._data
+    node.x_shape, node.t_shape, node.x_dtype, node.t_dtype = x.shape, t.shape, x.dtype, t.dtype
+    node.w_shape = None if weight is None else weight._data.shape
+    node.w_dtype = None if weight is None else weight._data.dtype
+    attach(node, (input, target, weight), out)
+
+
 # -- mse / l1 / smooth_l1 -------------------------------------------------------------------
 
 def _regression_terms(kind, d, beta):
@@ -181,12 +194,7 @@ def _regression_loss(kind, input, target, size_average, reduce, reduction, beta=
         else:
             node = _UNWEIGHTED_NODES[(MSE if kind == MSE else L1, reduction)]()
         node.kind, node.beta, node.reduction, node.scale = kind, beta, reduction, scale
-        node.need_x, node.need_t, node.need_w = (needs_grad(input), needs_grad(target),
-                                                  needs_grad(weight))
-        node.x_shape, node.t_shape, node.x_dtype, node.t_dtype = x.shape, t.shape, x.dtype, t.dtype
-        node.w_shape = None if w is None else w.shape
-        node.w_dtype = None if w is None else w.dtype
-        attach(node, (input, target, weight), out)
+        _attach_xtw(node, input, target, weight, out)
         node.save_for_backward(input, target, weight,
                                out if node.need_w and reduction == R.MEAN else None)
     return out

@@ -14,7 +14,7 @@ from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad
 from nnx.nn.functional import _helpers as H
 from nnx.nn.functional import _reduction as R
-from nnx.nn.functional._loss import _log_sigmoid
+from nnx.nn.functional._loss import _attach_xtw, _log_sigmoid
 
 __all__ = ["multi_margin_loss", "multilabel_margin_loss", "multilabel_soft_margin_loss"]
 
@@ -266,11 +266,6 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
         node = _ROWS_NODES[reduction]()
         node.reduction, node.x_ndim = reduction, len(shape)
         node.scale = R.grad_scale(reduction, loss_n.size) / n_classes
-        node.need_x, node.need_t, node.need_w = (needs_grad(input), needs_grad(target),
-                                                  needs_grad(weight))
-        node.x_shape, node.t_shape, node.x_dtype, node.t_dtype = x.shape, t.shape, x.dtype, t.dtype
-        node.w_shape = None if w is None else w.shape
-        node.w_dtype = None if w is None else w.dtype
-        attach(node, (input, target, weight), out)
+        _attach_xtw(node, input, target, weight, out)
         node.save_for_backward(input, target, weight)
     return out

@@ -55,27 +55,12 @@ def _run_max_pool(input, x, n, geometry, out_spatial, node_type, kernel_name):
     return out, wrap(arg.reshape(out_shape))
 
 
-def _omitted(stride):
-    return stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
-
-
 def _max_args(fname, n, kernel_size, stride, padding, dilation):
-    count = A._COUNT_WORDS[n]
-    kernel = A.expand_arg(fname, "kernel_size", kernel_size, n,
-                          f"{fname}: kernel_size must either be a single int, or a tuple of "
-                          f"{count} ints")
-    if _omitted(stride):
-        stride = kernel
-    else:
-        stride = A.expand_arg(fname, "stride", stride, n,
-                              f"{fname}: stride must either be omitted, a single int, or a "
-                              f"tuple of {count} ints")
-    padding = A.expand_arg(fname, "padding", padding, n,
-                           f"{fname}: padding must either be a single int, or a tuple of "
-                           f"{count} ints")
+    kernel, stride, padding = A.window_args(fname, n, kernel_size, stride, padding,
+                                            "must either be", "must either be omitted")
     dilation = A.expand_arg(fname, "dilation", dilation, n,
                             f"{fname}: dilation must be either a single int, or a tuple of "
-                            f"{count} ints")
+                            f"{A._COUNT_WORDS[n]} ints")
     return kernel, stride, padding, dilation
 
 
@@ -157,9 +142,7 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     unsqueezed at -2, whose checks and messages it keeps."""
     x = A.check_input("max_pool1d_with_indices", input)
     _check_dim_range("max_pool1d", x)
-    kernel = A.expand_arg("max_pool1d", "kernel_size", kernel_size, 1)
-    stride = kernel if _omitted(stride) else A.expand_arg("max_pool1d", "stride", stride, 1)
-    padding = A.expand_arg("max_pool1d", "padding", padding, 1)
+    kernel, stride, padding = A.window_args("max_pool1d", 1, kernel_size, stride, padding)
     dilation = A.expand_arg("max_pool1d", "dilation", dilation, 1)
     x2 = x.reshape(x.shape[:-1] + (1, x.shape[-1]))
     geometry2 = ((1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation)

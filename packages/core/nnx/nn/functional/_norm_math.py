@@ -14,7 +14,7 @@ import math
 
 import numpy as np
 
-from nnx._C._C import Node
+from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad
 
 
@@ -99,6 +99,37 @@ def affine(x_hat, weight, bias, shape):
     if bias is not None:
         out = out + bias.reshape(shape).astype(x_hat.dtype, copy=False)
     return out
+
+
+def affine_output(node_type, input, weight, bias, x_hat, stats, param_shape, eps, batch_stats):
+    """The normalization functions' last step: ``x_hat * weight + bias`` (``x_hat`` in any
+    view of the input's shape) rounded to the input's dtype and wrapped; when a gradient
+    is needed, a ``node_type`` node (a NormalizeAffineBackward) recorded with ``stats`` =
+    (stat_shape, axes, mean, invstd) and the other attributes its backward reads."""
+    x = input._data
+    w, b = data(weight), data(bias)
+    x_hat = x_hat.reshape(x.shape)
+    out = wrap(np.ascontiguousarray(affine(x_hat, w, b, param_shape).astype(x.dtype)))
+    if needs_grad(input, weight, bias):
+        node = node_type()
+        node.stat_shape, node.axes, node.mean, node.invstd = stats
+        node.param_shape, node.eps, node.batch_stats = param_shape, eps, batch_stats
+        node.bias_array = b
+        node.need = (needs_grad(input), needs_grad(weight), needs_grad(bias))
+        attach(node, (input, weight, bias), out)
+        node.save_for_backward(input, weight)
+    return out
+
+
+def verify_batch_size(size):
+    """torch's training check: each channel needs more than one value (the product of
+    ``size`` without its dimension 1)."""
+    prod = size[0]
+    for s in size[2:]:
+        prod *= s
+    if prod == 1:
+        raise ValueError(
+            f"Expected more than 1 value per channel when training, got input size {size}")
 
 
 def param_grads(grad, x_hat, param_shape, weight, bias, need_w, need_b):

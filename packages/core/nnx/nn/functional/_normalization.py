@@ -12,7 +12,6 @@ import numbers
 
 import numpy as np
 
-from nnx._C._C import attach, needs_grad, wrap
 from nnx.nn.functional import _helpers as H
 from nnx.nn.functional import _norm_math as M
 from nnx.nn.functional._layer_norm import group_norm, layer_norm, rms_norm
@@ -29,16 +28,6 @@ class NativeBatchNormBackward0(M.NormalizeAffineBackward):
 class ViewBackward0(M.NormalizeAffineBackward):
     """instance_norm's node (torch records a batch_norm viewed back to the input's shape,
     so its grad_fn is a ViewBackward0)."""
-
-
-def _verify_batch_size(size):
-    """torch's training check: each channel needs more than one value."""
-    prod = size[0]
-    for s in size[2:]:
-        prod *= s
-    if prod == 1:
-        raise ValueError(
-            f"Expected more than 1 value per channel when training, got input size {size}")
 
 
 def _check_floats(fname, momentum, eps):
@@ -93,18 +82,8 @@ def _normalize_affine(node_type, input, weight, bias, stats, param_shape, batch_
         mean, invstd = stats[2], stats[3]
         var = None
         x_hat = (xc - mean) * invstd
-    x_hat = x_hat.reshape(x.shape)
-    w, b = M.data(weight), M.data(bias)
-    out = wrap(np.ascontiguousarray(M.affine(x_hat, w, b, param_shape).astype(x.dtype)))
-    if needs_grad(input, weight, bias):
-        node = node_type()
-        node.stat_shape, node.axes, node.param_shape = stat_shape, axes, param_shape
-        node.eps, node.batch_stats = eps, batch_stats
-        node.mean, node.invstd = mean, invstd
-        node.bias_array = b
-        node.need = (needs_grad(input), needs_grad(weight), needs_grad(bias))
-        attach(node, (input, weight, bias), out)
-        node.save_for_backward(input, weight)
+    out = M.affine_output(node_type, input, weight, bias, x_hat,
+                          (stat_shape, axes, mean, invstd), param_shape, eps, batch_stats)
     return out, mean, var
 
 
@@ -138,7 +117,7 @@ def batch_norm(input, running_mean, running_var, weight=None, bias=None, trainin
     H.check_tensor("batch_norm", "input", 1, input)
     x = input._data
     if training:
-        _verify_batch_size(H.size_of(x))
+        M.verify_batch_size(H.size_of(x))
     if training and eps <= 0.0:
         raise ValueError(f"batch_norm eps must be positive during training, but got {eps}")
     if eps < 0.0:

@@ -40,6 +40,31 @@ def expand_arg(fname, argname, value, n, message=None):
     raise RuntimeError(message)
 
 
+def omitted(stride):
+    """True for a stride that means "the kernel size" (None or an empty sequence)."""
+    return stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+
+
+def window_args(fname, n, kernel_size, stride, padding, must=None, must_stride=None):
+    """(kernel, stride, padding) as n-tuples, an omitted stride being the kernel.  A
+    length error says "{fname}: kernel_size {must} a single int, or a tuple of two
+    ints" (stride: ``must_stride``), aten's words, or with ``must`` None the argument
+    parser's "should contain" (1-d pooling)."""
+    def message(argname, words):
+        if words is None:
+            return None
+        return f"{fname}: {argname} {words} a single int, or a tuple of {_COUNT_WORDS[n]} ints"
+
+    kernel = expand_arg(fname, "kernel_size", kernel_size, n, message("kernel_size", must))
+    if omitted(stride):
+        stride = kernel
+    else:
+        stride = expand_arg(fname, "stride", stride, n,
+                            message("stride", must_stride and must_stride + ","))
+    padding = expand_arg(fname, "padding", padding, n, message("padding", must))
+    return kernel, stride, padding
+
+
 def check_input(fname, input):
     H.check_tensor(fname, "input", 1, input)
     return input._data
@@ -80,17 +105,22 @@ def _pairs(label, values, axes):
     return " ".join(f"{label}{a}: {v}" for a, v in zip(axes, values))
 
 
-def pool2d_shape_check(x, kernel, stride, padding, dilation, out_hw):
-    """torch's pool2d_shape_check (kernel, stride, ... as (H, W) pairs)."""
+def _check_positive(kernel, stride, dilation, axes):
+    """The first checks of torch's pool2d/pool3d_shape_check, labelled by ``axes``."""
     if min(kernel) <= 0:
         raise RuntimeError("kernel size should be greater than zero, but got "
-                           + _pairs("k", kernel, _AXIS_2D))
+                           + _pairs("k", kernel, axes))
     if min(stride) <= 0:
         raise RuntimeError("stride should be greater than zero, but got "
-                           + _pairs("d", stride, _AXIS_2D))
+                           + _pairs("d", stride, axes))
     if min(dilation) <= 0:
         raise RuntimeError("dilation should be greater than zero, but got "
-                           + _pairs("dilation", dilation, _AXIS_2D))
+                           + _pairs("dilation", dilation, axes))
+
+
+def pool2d_shape_check(x, kernel, stride, padding, dilation, out_hw):
+    """torch's pool2d_shape_check (kernel, stride, ... as (H, W) pairs)."""
+    _check_positive(kernel, stride, dilation, _AXIS_2D)
     shape = x.shape
     valid = shape[1] != 0 and shape[2] != 0
     if not ((x.ndim == 3 and shape[0] != 0 and valid)
@@ -110,15 +140,7 @@ def pool2d_shape_check(x, kernel, stride, padding, dilation, out_hw):
 
 def pool3d_shape_check(fname, x, kernel, stride, padding, dilation, out_dhw, avg=False):
     """torch's pool3d_shape_check (kernel, stride, ... as (T, H, W) triples)."""
-    if min(kernel) <= 0:
-        raise RuntimeError("kernel size should be greater than zero, but got "
-                           + _pairs("k", kernel, _AXIS_3D))
-    if min(stride) <= 0:
-        raise RuntimeError("stride should be greater than zero, but got "
-                           + _pairs("d", stride, _AXIS_3D))
-    if min(dilation) <= 0:
-        raise RuntimeError("dilation should be greater than zero, but got "
-                           + _pairs("dilation", dilation, _AXIS_3D))
+    _check_positive(kernel, stride, dilation, _AXIS_3D)
     if x.ndim not in (4, 5):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
     for i in range(x.ndim - 4, x.ndim):

@@ -119,8 +119,8 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         nnx.Size([1, 1, 2, 2])
     """
     x = A.check_input("avg_pool2d", input)
-    kernel, stride, padding = _avg_args("avg_pool2d", 2, kernel_size, stride, padding,
-                                        "must either be", "must either be omitted")
+    kernel, stride, padding = A.window_args("avg_pool2d", 2, kernel_size, stride, padding,
+                                            "must either be", "must either be omitted")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     if x.ndim < 3:
@@ -142,9 +142,7 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     """
     x = A.check_input("avg_pool1d", input)
     _check_dim_range("avg_pool1d", x, 2, 3)
-    kernel = A.expand_arg("avg_pool1d", "kernel_size", kernel_size, 1)
-    stride = kernel if _omitted(stride) else A.expand_arg("avg_pool1d", "stride", stride, 1)
-    padding = A.expand_arg("avg_pool1d", "padding", padding, 1)
+    kernel, stride, padding = A.window_args("avg_pool1d", 1, kernel_size, stride, padding)
     x2 = x.reshape(x.shape[:-1] + (1, x.shape[-1]))   # torch pools the unsqueezed input
     out_hw = _avg_out_size(x2, 2, (1,) + kernel, (1,) + stride, (0,) + padding, ceil_mode)
     A.pool2d_shape_check(x2, (1,) + kernel, (1,) + stride, (0,) + padding, (1, 1), out_hw)
@@ -162,8 +160,8 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         nnx.Size([1, 1, 1, 2, 2])
     """
     x = A.check_input("avg_pool3d", input)
-    kernel, stride, padding = _avg_args("avg_pool3d", 3, kernel_size, stride, padding,
-                                        "must be", "must be omitted")
+    kernel, stride, padding = A.window_args("avg_pool3d", 3, kernel_size, stride, padding,
+                                            "must be", "must be omitted")
     if divisor_override is not None and divisor_override == 0:
         raise RuntimeError("divisor must be not zero")
     if x.ndim not in (4, 5):
@@ -173,25 +171,6 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
                          avg=True)
     return _run_avg_pool(input, x, 3, (kernel, stride, padding), out_dhw, count_include_pad,
                          divisor_override, AvgPool3DBackward0, "avg_pool3d")
-
-
-def _omitted(stride):
-    return stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
-
-
-def _avg_args(fname, n, kernel_size, stride, padding, must, must_stride):
-    count = A._COUNT_WORDS[n]
-    kernel = A.expand_arg(fname, "kernel_size", kernel_size, n,
-                          f"{fname}: kernel_size {must} a single int, or a tuple of {count} ints")
-    if _omitted(stride):
-        stride = kernel
-    else:
-        stride = A.expand_arg(fname, "stride", stride, n,
-                              f"{fname}: stride {must_stride}, a single int, or a tuple of "
-                              f"{count} ints")
-    padding = A.expand_arg(fname, "padding", padding, n,
-                           f"{fname}: padding {must} a single int, or a tuple of {count} ints")
-    return kernel, stride, padding
 
 
 def _check_dim_range(fname, x, low, high):

@@ -56,11 +56,21 @@ def _unshuffle(x, r):      # (*, C, H r, W r) -> (*, C r r, H, W)
     return np.ascontiguousarray(y).reshape(*batch, c * r * r, h, w)
 
 
-def _factor(fname, argname, value):
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
+def _shuffle_args(fname, argname, input, factor):
+    """The checks pixel_shuffle and pixel_unshuffle share, in torch's order (input tensor,
+    int factor, at least 3 dimensions, positive factor); returns (x, factor)."""
+    H.check_tensor(fname, "input", 1, input)
+    if not isinstance(factor, (int, np.integer)) or isinstance(factor, bool):
         raise TypeError(f"{fname}(): argument '{argname}' (position 2) must be int, not "
-                        f"{type(value).__name__}")
-    return int(value)
+                        f"{type(factor).__name__}")
+    r = int(factor)
+    x = input._data
+    if x.ndim < 3:
+        raise RuntimeError(f"{fname} expects input to have at least 3 dimensions, but got "
+                           f"input with {x.ndim} dimension(s)")
+    if r <= 0:
+        raise RuntimeError(f"{fname} expects a positive {argname}, but got {r}")
+    return x, r
 
 
 def pixel_shuffle(input, upscale_factor):
@@ -71,14 +81,7 @@ def pixel_shuffle(input, upscale_factor):
         >>> F.pixel_shuffle(nnx.ones(1, 8, 3, 3), 2).shape
         nnx.Size([1, 2, 6, 6])
     """
-    H.check_tensor("pixel_shuffle", "input", 1, input)
-    r = _factor("pixel_shuffle", "upscale_factor", upscale_factor)
-    x = input._data
-    if x.ndim < 3:
-        raise RuntimeError("pixel_shuffle expects input to have at least 3 dimensions, but got "
-                           f"input with {x.ndim} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_shuffle expects a positive upscale_factor, but got {r}")
+    x, r = _shuffle_args("pixel_shuffle", "upscale_factor", input, upscale_factor)
     if x.shape[-3] % (r * r) != 0:
         raise RuntimeError("pixel_shuffle expects its input's 'channel' dimension to be divisible "
                            f"by the square of upscale_factor, but input.size(-3)={x.shape[-3]} is "
@@ -98,14 +101,7 @@ def pixel_unshuffle(input, downscale_factor):
         >>> F.pixel_unshuffle(nnx.ones(1, 2, 6, 6), 2).shape
         nnx.Size([1, 8, 3, 3])
     """
-    H.check_tensor("pixel_unshuffle", "input", 1, input)
-    r = _factor("pixel_unshuffle", "downscale_factor", downscale_factor)
-    x = input._data
-    if x.ndim < 3:
-        raise RuntimeError("pixel_unshuffle expects input to have at least 3 dimensions, but got "
-                           f"input with {x.ndim} dimension(s)")
-    if r <= 0:
-        raise RuntimeError(f"pixel_unshuffle expects a positive downscale_factor, but got {r}")
+    x, r = _shuffle_args("pixel_unshuffle", "downscale_factor", input, downscale_factor)
     for axis, word in ((-2, "height"), (-1, "width")):
         if x.shape[axis] % r != 0:
             raise RuntimeError(f"pixel_unshuffle expects {word} to be divisible by "
