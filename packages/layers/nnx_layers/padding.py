@@ -1,3 +1,170 @@
-"""nnx_layers.padding (in progress)."""
+"""Padding layers (torch.nn.modules.padding): constant / zero, reflection, replication and
+circular padding of the last one or two dimensions, each a call of ``F.pad``."""
 
-__all__ = []
+import collections.abc
+from itertools import repeat
+
+from nnx.nn import Module
+from nnx.nn import functional as F
+
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
+           "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
+           "CircularPad2d"]
+
+
+def _ntuple(n):
+    def parse(x):
+        if isinstance(x, collections.abc.Iterable):
+            return tuple(x)
+        return tuple(repeat(x, n))
+    return parse
+
+
+_pair, _quadruple = _ntuple(2), _ntuple(4)
+
+
+class _ConstantPadNd(Module):
+    __constants__ = ["padding", "value"]
+
+    def __init__(self, value):
+        super().__init__()
+        self.value = value
+
+    def forward(self, input):
+        return F.pad(input, self.padding, "constant", self.value)
+
+    def extra_repr(self):
+        return f"padding={self.padding}, value={self.value}"
+
+
+class ConstantPad1d(_ConstantPadNd):
+    """Pad the last dimension with ``value``: padding int or (left, right).
+
+    Example::
+
+        >>> nn.ConstantPad1d(2, 3.5)(nnx.zeros(1, 2)).tolist()
+        [[3.5, 3.5, 0.0, 0.0, 3.5, 3.5]]
+    """
+
+    def __init__(self, padding, value):
+        super().__init__(value)
+        self.padding = _pair(padding)
+
+
+class ConstantPad2d(_ConstantPadNd):
+    """Pad the last two dimensions with ``value``: padding int or (left, right, top, bottom)."""
+
+    def __init__(self, padding, value):
+        super().__init__(value)
+        self.padding = _quadruple(padding)
+
+
+class ZeroPad1d(ConstantPad1d):
+    """Pad the last dimension with zeros: padding int or (left, right)."""
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad2d(ConstantPad2d):
+    """Pad the last two dimensions with zeros: padding int or (left, right, top, bottom).
+
+    Example::
+
+        >>> nn.ZeroPad2d((1, 1, 2, 0))(nnx.ones(1, 1, 2, 2)).shape
+        nnx.Size([1, 1, 4, 4])
+    """
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class _ModePadNd(Module):
+    __constants__ = ["padding"]
+    _mode = None
+
+    def forward(self, input):
+        return F.pad(input, self.padding, self._mode)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ReflectionPad1d(_ModePadNd):
+    """Pad (C, W) or (N, C, W) input with the reflection of its last dimension (the edge
+    itself not repeated); padding int or (left, right), each smaller than W."""
+    _mode = "reflect"
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _pair(padding)
+
+
+class ReflectionPad2d(_ModePadNd):
+    """Reflection padding of the last two dimensions of 3-D or 4-D input; padding int or
+    (left, right, top, bottom).
+
+    Example::
+
+        >>> nn.ReflectionPad2d(1)(nnx.arange(9.0).reshape(1, 1, 3, 3)).shape
+        nnx.Size([1, 1, 5, 5])
+    """
+    _mode = "reflect"
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _quadruple(padding)
+
+
+class ReplicationPad1d(_ModePadNd):
+    """Pad the last dimension of 2-D or 3-D input by repeating its edge values."""
+    _mode = "replicate"
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _pair(padding)
+
+
+class ReplicationPad2d(_ModePadNd):
+    """Pad the last two dimensions of 3-D or 4-D input by repeating the edge values."""
+    _mode = "replicate"
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _quadruple(padding)
+
+
+class _CircularPadNd(_ModePadNd):
+    _mode = "circular"
+    _dims = ()
+
+    def forward(self, input):
+        if input.dim() not in self._dims:
+            raise ValueError(f"expected {self._dims[0]}D or {self._dims[1]}D input (got "
+                             f"{input.dim()}D input)")
+        return F.pad(input, self.padding, "circular")
+
+
+class CircularPad1d(_CircularPadNd):
+    """Pad the last dimension of 2-D or 3-D input with the values of its other end
+    (wrapping around, at most once)."""
+    _dims = (2, 3)
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _pair(padding)
+
+
+class CircularPad2d(_CircularPadNd):
+    """Circular padding of the last two dimensions of 3-D or 4-D input."""
+    _dims = (3, 4)
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _quadruple(padding)
