@@ -5,27 +5,15 @@ Attributes, parameter shapes, ``reset_parameters`` and ``extra_repr`` are torch'
 non-zero ``padding_mode`` pads with ``F.pad`` first, then convolves without padding.
 """
 
-import collections.abc
 import math
-from itertools import repeat
 
 import nnx
 from nnx.nn import Module, Parameter, init
 from nnx.nn import functional as F
+from nnx_layers._utils import _pair, _single, _triple
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
            "ConvTranspose3d"]
-
-
-def _ntuple(n):
-    def parse(x):
-        if isinstance(x, collections.abc.Iterable):
-            return tuple(x)
-        return tuple(repeat(x, n))
-    return parse
-
-
-_single, _pair, _triple = _ntuple(1), _ntuple(2), _ntuple(3)
 
 
 def _reverse_repeat_tuple(t, n):

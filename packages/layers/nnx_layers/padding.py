@@ -1,26 +1,14 @@
 """Padding layers (torch.nn.modules.padding): constant / zero, reflection, replication and
 circular padding of the last one or two dimensions, each a call of ``F.pad``."""
 
-import collections.abc
-from itertools import repeat
 
 from nnx.nn import Module
 from nnx.nn import functional as F
+from nnx_layers._utils import _pair, _quadruple
 
 __all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
            "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
            "CircularPad2d"]
-
-
-def _ntuple(n):
-    def parse(x):
-        if isinstance(x, collections.abc.Iterable):
-            return tuple(x)
-        return tuple(repeat(x, n))
-    return parse
-
-
-_pair, _quadruple = _ntuple(2), _ntuple(4)
 
 
 class _ConstantPadNd(Module):
