@@ -4,7 +4,7 @@
     nox -l                                   # list the sessions
     nox -s tests                             # every Python x NumPy combination
     nox -s "tests-3.11(numpy='latest')" -- -k lstm -x
-    nox -s lint | bench | parity | build
+    nox -s lint | bench | parity | build | fuzz
 
 Each package's wheel is built once per Python version and cached under
 .nox/_wheels/<python>/<package>-<source hash>/, so the NumPy variants and later runs reuse it
@@ -259,6 +259,15 @@ def parity(session: nox.Session) -> None:
             session.run("python", str(generator), "--check")
     if parity_tests.exists():
         _pytest(session, str(parity_tests), *session.posargs)
+
+
+@nox.session(python=TORCH_PYTHON)
+def fuzz(session: nox.Session) -> None:
+    """Fuzz nnx.load with many more mutated checkpoints than the tests do (default 200000;
+    `nox -s fuzz -- 1000000` sets the count, NNX_FUZZ_SEED the seed)."""
+    session.env["NNX_FUZZ_ITERATIONS"] = session.posargs[0] if session.posargs else "200000"
+    _install(session, "pytest")
+    _pytest(session, "-s", "tests/serialization/test_checkpoint_fuzz.py")
 
 
 @nox.session(python=PYTHONS)

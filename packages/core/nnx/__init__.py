@@ -185,6 +185,7 @@ from nnx._size_device import Size, device
 from nnx._tensor import Tensor
 from nnx._typename import typename
 from nnx.autograd import enable_grad, inference_mode, no_grad, set_grad_enabled
+from nnx.serialization import load, save
 
 half = float16
 float = float32
