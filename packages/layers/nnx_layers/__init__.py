@@ -22,10 +22,11 @@ _LAYERS_BY_MODULE = {
     "padding": ("ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
                 "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
                 "CircularPad2d"),
-    "pooling": ("MaxPool1d", "MaxPool2d", "AvgPool1d", "AvgPool2d", "AdaptiveAvgPool1d",
-                "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d",
-                "MaxUnpool2d", "LPPool1d", "LPPool2d"),
-    "activation": ("ReLU", "ReLU6", "LeakyReLU", "PReLU", "ELU", "SELU", "CELU", "GELU",
+    "pooling": ("MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
+                "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+                "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d", "MaxUnpool1d",
+                "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d"),
+    "activation": ("ReLU", "ReLU6", "LeakyReLU", "PReLU", "RReLU", "ELU", "SELU", "CELU", "GELU",
                    "SiLU", "Mish", "Tanh", "Sigmoid", "Hardtanh", "Hardsigmoid", "Hardswish",
                    "Softplus", "Softsign", "Softmax", "LogSoftmax", "Softmin", "Softmax2d",
                    "Threshold", "GLU", "LogSigmoid", "Hardshrink", "Softshrink",
@@ -44,6 +45,7 @@ _LAYERS_BY_MODULE = {
              "CTCLoss", "SoftMarginLoss", "MultiLabelMarginLoss", "MultiLabelSoftMarginLoss"),
     "pixelshuffle": ("PixelShuffle", "PixelUnshuffle"),
     "upsampling": ("Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d"),
+    "rnn": ("RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"),
 }
 
 _MODULE_OF = {name: module for module, names in _LAYERS_BY_MODULE.items() for name in names}

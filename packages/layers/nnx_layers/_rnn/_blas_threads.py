@@ -1,0 +1,76 @@
+"""Run the time loop's small per-step GEMMs on one BLAS thread.
+
+OpenBLAS splits any GEMM above ~0.5 MFLOP over its threads.  A recurrent step's GEMM is
+small and latency-bound: on the 2-core development machine, waking the second thread for
+every step made the small LSTM 2-thread forward 12 ms against 2 ms on one thread
+(bench_rnn.py, small, 2 threads), and a busy second core costs a scheduler time slice per
+step.  OpenBLAS >= 0.3.27 has ``openblas_set_num_threads_local``, which changes the count
+for the calling thread only; scipy's bundled OpenBLAS exports it.  Where it is missing
+(another BLAS, an older OpenBLAS) ``call_on_one_thread_if`` just calls.
+"""
+
+import ctypes
+import glob
+import os
+
+# GEMMs with fewer multiply-adds (m*n*k) stay on one thread: the medium config's recurrent
+# GEMM (32 x 256 x 1024 = 8.4M) gains from two threads (perf_baseline: 185 us on one, 113 us
+# on two), the small one (8 x 128 x 512 = 0.5M) does not; on a busy 2-core host each
+# threaded call risks waiting a scheduler slice for the second core (tiny LSTM fwd+bwd:
+# 24 ms with its three 0.8M weight-gradient GEMMs threaded, 0.4 ms on one thread)
+ONE_THREAD_BELOW = 4_000_000
+
+
+def _candidate_paths():
+    import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS the driver calls)
+    paths = []
+    try:
+        with open("/proc/self/maps") as maps:
+            for line in maps:
+                path = line.split()[-1]
+                if "openblas" in os.path.basename(path) and path not in paths:
+                    paths.append(path)
+    except OSError:
+        pass
+    import scipy
+    libs = os.path.join(os.path.dirname(os.path.dirname(scipy.__file__)), "scipy.libs")
+    paths += [p for p in glob.glob(os.path.join(libs, "*openblas*")) if p not in paths]
+    # numpy's copy (ILP64, names ending in 64_) is not the one scipy.linalg.cython_blas uses
+    return [p for p in paths if "64" not in os.path.basename(p)]
+
+
+def _find_setter():
+    try:
+        paths = _candidate_paths()
+    except ImportError:
+        return None
+    for path in paths:
+        try:
+            lib = ctypes.CDLL(path)
+        except OSError:
+            continue
+        for name in ("openblas_set_num_threads_local", "scipy_openblas_set_num_threads_local"):
+            setter = getattr(lib, name, None)
+            if setter is not None:
+                setter.argtypes = [ctypes.c_int]
+                setter.restype = ctypes.c_int
+                return setter
+    return None
+
+
+_SETTER = _find_setter()
+
+
+def call_on_one_thread_if(small, fn, *args):
+    """``fn(*args)``, with this thread's BLAS calls on one thread if ``small``.
+
+    A plain function rather than a context manager: it runs around every GEMM of a call,
+    and a generator-based ``with`` cost ~3.5 us of the tiny LSTM's ~180 us fixed overhead.
+    """
+    if not small or _SETTER is None:
+        return fn(*args)
+    previous = _SETTER(1)
+    try:
+        return fn(*args)
+    finally:
+        _SETTER(previous)

@@ -1,0 +1,174 @@
+"""Layers x directions of a recurrent network on NumPy arrays, around the Cython time loops.
+
+Legend: N packed rows (T*B when padded), B batch, I input, H hidden, P projection,
+Hout = P or H, G gates, GH = G*H, L layers, D directions.  Arrays are in PackedSequence
+layout (see ``_driver.pyx``); ``weights`` is a list over layer*D + direction of
+``(w_ih, w_hh, b_ih, b_hh, w_hr)`` in torch's layout, absent entries None.
+
+Per layer and direction the forward does one GEMM for the input projection of all steps
+(both biases folded in, except GRU's b_hh which the step kernel needs), then the time loop;
+backward does the time loop, then one GEMM each for dW_ih, dW_hh, dW_hr and dx over all rows.
+"""
+
+import numpy as np
+
+from nnx_layers._rnn import _driver
+from nnx_layers._rnn._blas_threads import ONE_THREAD_BELOW, call_on_one_thread_if
+
+CELL_CODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}
+NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+def step_layout(batch_sizes):
+    """(batch_sizes, offsets) as contiguous intp arrays for the driver."""
+    sizes = np.ascontiguousarray(batch_sizes, dtype=np.intp)
+    offsets = np.zeros_like(sizes)
+    if sizes.size > 1:
+        np.cumsum(sizes[:-1], out=offsets[1:])
+    return sizes, offsets
+
+
+def _matmul(a, trans_a, b, trans_b, c, beta=0.0):
+    """c = op(a) @ op(b) + beta c over all rows; small products stay on one BLAS thread."""
+    k = a.shape[0] if trans_a else a.shape[1]
+    call_on_one_thread_if(c.shape[0] * c.shape[1] * k < ONE_THREAD_BELOW, _driver.matmul,
+                          a, trans_a, b, trans_b, c, beta)
+
+
+def _empty(dtype):
+    return np.empty((0, 0), dtype=dtype)
+
+
+class Tape:
+    """What backward needs: per layer its input, dropout mask and each direction's buffers."""
+
+    def __init__(self, mode, sizes, offsets, weights, num_directions):
+        self.mode = mode
+        self.sizes = sizes
+        self.offsets = offsets
+        self.weights = weights
+        self.num_directions = num_directions
+        self.layers = []
+
+
+def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
+            training=False, mask_fn=None, keep=True):
+    """Run every layer and direction.
+
+    x (N, I); h0 (L*D, B, Hout); c0 (L*D, B, H) for LSTM else None.  ``mask_fn(shape,
+    p, dtype)`` draws the dropout mask applied to each layer's output but the last when
+    ``training``.  Returns (out (N, D*Hout), h_n, c_n, tape or None).
+    """
+    cell, G, D = CELL_CODES[mode], NUM_GATES[mode], num_directions
+    dtype = x.dtype
+    sizes, offsets = step_layout(batch_sizes)
+    N, B, Hout = x.shape[0], h0.shape[1], h0.shape[2]
+    H = weights[0][1].shape[0] // G
+    num_layers = len(weights) // D
+    h_n = np.array(h0, dtype=dtype, order="C")
+    c_n = None if c0 is None else np.array(c0, dtype=dtype, order="C")
+    empty = _empty(dtype)
+    tape = Tape(mode, sizes, offsets, weights, D) if keep else None
+    layer_in = np.ascontiguousarray(x)
+    y = None
+    for layer in range(num_layers):
+        y = np.empty((N, D * Hout), dtype=dtype)
+        if sizes.sum() < N:         # rows past the last step (torch ignores them): zeros
+            y[sizes.sum():] = 0
+        saved = []
+        for d in range(D):
+            w_ih, w_hh, b_ih, b_hh, w_hr = weights[layer * D + d]
+            gates = np.empty((N, G * H), dtype=dtype)
+            beta = 0.0
+            if b_ih is not None:
+                gates[...] = b_ih if mode == "GRU" else b_ih + b_hh
+                beta = 1.0
+            _matmul(layer_in, False, w_ih, True, gates, beta)
+            rows = N if keep else B      # without backward, one step's rows are reused
+            h_prev = np.empty((rows, Hout), dtype=dtype)
+            c_prev = np.empty((rows, H), dtype=dtype) if mode == "LSTM" else empty
+            extra = np.empty((rows, H), dtype=dtype) if mode in ("LSTM", "GRU") else empty
+            m = np.empty((rows, H), dtype=dtype) if w_hr is not None else empty
+            scratch = np.empty((B, G * H), dtype=dtype) if mode == "GRU" else empty
+            b_gru = empty
+            if mode == "GRU":   # the step kernel adds b_hh itself (zeros without bias)
+                b_gru = (np.zeros((1, G * H), dtype) if b_hh is None else b_hh.reshape(1, -1))
+            w_hr_t = np.ascontiguousarray(w_hr.T) if w_hr is not None else empty
+            call_on_one_thread_if(
+                B * G * H * Hout < ONE_THREAD_BELOW, _driver.layer_forward,
+                cell, d == 1, gates, np.ascontiguousarray(w_hh.T), b_gru, w_hr_t,
+                h_n[layer * D + d], empty if c_n is None else c_n[layer * D + d],
+                h_prev, c_prev, extra, m, y, d * Hout, scratch, sizes, offsets, keep)
+            saved.append((gates, h_prev, c_prev, extra, m))
+        mask = None
+        next_in = y
+        if training and dropout > 0 and layer < num_layers - 1:
+            mask = mask_fn(y.shape, dropout, dtype)
+            next_in = y * mask
+        if keep:
+            tape.layers.append((layer_in, saved, mask))
+        layer_in = next_in
+    return y, h_n, c_n, tape
+
+
+def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
+    """Gradients of ``forward``.  d_out (N, D*Hout), d_hn like h_n, d_cn like c_n or None.
+
+    ``need_weights``: per layer*D + direction, five flags (w_ih, w_hh, b_ih, b_hh, w_hr);
+    gradients not needed come back None.  Returns (dx or None, dh_0, dc_0 or None, grads)
+    with grads shaped like ``weights``.
+    """
+    mode, sizes, offsets, D = tape.mode, tape.sizes, tape.offsets, tape.num_directions
+    cell = CELL_CODES[mode]
+    dtype = d_out.dtype
+    empty = _empty(dtype)
+    dh0 = np.array(d_hn, dtype=dtype, order="C")
+    dc0 = None if d_cn is None else np.array(d_cn, dtype=dtype, order="C")
+    dy = np.ascontiguousarray(d_out, dtype=dtype)
+    grads = [None] * len(tape.weights)
+    dx = None
+    B, Hout = dh0.shape[1], dh0.shape[2]
+    for layer in range(len(tape.layers) - 1, -1, -1):
+        layer_in, saved, mask = tape.layers[layer]
+        N = layer_in.shape[0]
+        want_dx = layer > 0 or need_input
+        dx = np.zeros(layer_in.shape, dtype=dtype) if want_dx else None
+        for d in range(D):
+            w_ih, w_hh, b_ih, b_hh, w_hr = tape.weights[layer * D + d]
+            gates, h_prev, c_prev, extra, m = saved[d]
+            GH = gates.shape[1]
+            dgx = np.empty((N, GH), dtype=dtype)
+            dgh = np.empty((N, GH), dtype=dtype) if mode == "GRU" else empty
+            proj = w_hr is not None
+            dh_all = np.empty((N, w_hr.shape[0]), dtype=dtype) if proj else empty
+            dm = np.empty((B, w_hr.shape[1]), dtype=dtype) if proj else empty
+            used = sizes.sum()
+            for buf in (dgx, dgh, dh_all):      # rows no step covers add nothing
+                buf[used:] = 0
+            call_on_one_thread_if(
+                B * GH * Hout < ONE_THREAD_BELOW, _driver.layer_backward,
+                cell, d == 1, gates, h_prev, c_prev, extra, w_hh,
+                w_hr if proj else empty, dy, d * Hout, dh0[layer * D + d],
+                empty if dc0 is None else dc0[layer * D + d], dgx, dgh, dh_all, dm,
+                sizes, offsets)
+            dg_rec = dgh if mode == "GRU" else dgx
+            want = need_weights[layer * D + d] if need_weights else (True,) * 5
+            g_ih = g_hh = g_bih = g_bhh = g_hr = None     # frozen weights: no GEMM
+            if want[0]:
+                g_ih = np.empty(w_ih.shape, dtype=dtype)
+                _matmul(dgx, True, layer_in, False, g_ih)
+            if want[1]:
+                g_hh = np.empty(w_hh.shape, dtype=dtype)
+                _matmul(dg_rec, True, h_prev, False, g_hh)
+            if b_ih is not None:
+                g_bih = dgx.sum(0) if want[2] else None
+                g_bhh = dg_rec.sum(0) if want[3] else None
+            if proj and want[4]:
+                g_hr = np.empty(w_hr.shape, dtype=dtype)
+                _matmul(dh_all, True, m, False, g_hr)
+            if dx is not None:
+                _matmul(dgx, False, w_ih, False, dx, 1.0)
+            grads[layer * D + d] = (g_ih, g_hh, g_bih, g_bhh, g_hr)
+        if layer > 0:
+            dy = dx * mask if mask is not None else dx
+    return dx, dh0, dc0, grads
