@@ -166,3 +166,33 @@ def test_layers_keep_no_state():
         warnings.simplefilter("error")
         for ctor, _ in REPRS:
             assert list(eval(ctor).state_dict()) == (["weight"] if "PReLU" in ctor else [])
+
+
+@pytest.mark.parametrize("value", [0.0, 2.0])
+def test_inplace_threshold_gradient_masks_by_the_input(value):
+    # torch 2.13: in-place threshold's gradient passes where the *input* was above the
+    # threshold, also where the replacement value lies above it (printed by torch:
+    # grad [[0, 1, 1, 0]] for value 0.0 and 2.0 alike)
+    x = nnx.tensor([[-1.0, -0.3, 0.2, -0.6]], dtype=nnx.float64, requires_grad=True)
+    y = nn.Threshold(-0.5, value, inplace=True)(x * 1)
+    y.backward(nnx.ones(1, 4, dtype=nnx.float64))
+    assert x.grad.tolist() == [[0.0, 1.0, 1.0, 0.0]]
+    assert y.tolist() == [[value, -0.3, 0.2, value]]
+
+
+@pytest.mark.parametrize(("layer", "exc", "message"), [
+    (nn.ReLU(), RuntimeError, "Boolean inputs not supported for relu"),
+    (nn.ReLU(inplace=True), RuntimeError, "Boolean inputs not supported for relu"),
+    (nn.ReLU6(), RuntimeError, "Bool inputs not supported for hardtanh"),
+    (nn.Hardtanh(), RuntimeError, "Bool inputs not supported for hardtanh"),
+    (nn.Softsign(), NotImplementedError, "\"abs_cpu\" not implemented for 'Bool'"),
+    (nn.Tanhshrink(), RuntimeError, "Subtraction, the `-` operator, with a bool tensor is not "
+     "supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator "
+     "instead."),
+    (nn.Threshold(0.5, 0.0), NotImplementedError, "\"threshold_cpu\" not implemented for 'Bool'"),
+])
+def test_bool_inputs_are_refused_like_torch(layer, exc, message):
+    # messages printed by torch 2.13.0 for a bool input
+    with pytest.raises(exc) as info:
+        layer(nnx.tensor([True, False]))
+    assert str(info.value) == message

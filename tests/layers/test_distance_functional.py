@@ -159,3 +159,13 @@ def test_layers():
     cos = nn.CosineSimilarity(0, 1e-3)
     assert (cos.dim, cos.eps) == (0, 1e-3) and repr(cos) == "CosineSimilarity()"
     np.testing.assert_array_equal(cos(a, b).numpy(), F.cosine_similarity(a, b, 0, 1e-3).numpy())
+
+
+def test_pairwise_distance_p0_leaves_gradients_undefined():
+    # torch 2.13: the p = 0 norm's backward is undefined, so after backward x1.grad and
+    # x2.grad stay None (the output still requires grad)
+    a, b = sample(3, 4), sample(3, 4, seed=1)
+    out = F.pairwise_distance(a, b, p=0.0)
+    assert out.requires_grad
+    out.sum().backward()
+    assert a.grad is None and b.grad is None

@@ -204,3 +204,19 @@ def test_unflatten():
 def test_unflatten_size_checks(size, message):
     with raises(TypeError, message):
         nn.Unflatten(1, size)
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors is a no-op")
+@pytest.mark.parametrize(("n_in", "n_out", "batch"), [(0, 3, (2,)), (4, 0, (2, 3)), (0, 0, (0,))])
+def test_linear_with_zero_sizes(n_in, n_out, batch):
+    # torch 2.13 allows in_features or out_features of 0: y = bias broadcast (K = 0),
+    # an empty output (N = 0); the gradients are zeros of the parameters' shapes
+    layer = nn.Linear(n_in, n_out).double()
+    x = nnx.zeros(*batch, n_in, dtype=nnx.float64, requires_grad=True)
+    y = layer(x)
+    assert tuple(y.shape) == batch + (n_out,)
+    np.testing.assert_array_equal(y.detach().numpy(),
+                                  np.broadcast_to(layer.bias.detach().numpy(), y.shape))
+    y.sum().backward()
+    assert x.grad.shape == x.shape and layer.weight.grad.shape == (n_out, n_in)
+    np.testing.assert_array_equal(layer.bias.grad.numpy(), np.full(n_out, float(np.prod(batch))))

@@ -41,6 +41,9 @@ def test_values(module, target, expected):
      "label_smoothing must be between 0.0 and 1.0. Got: 1.5"),
     (nn.CrossEntropyLoss(ignore_index=1), X, P, RuntimeError,
      "ignore_index is not supported for floating point target"),
+    # same shapes mean class probabilities: the target's dtype is checked first
+    (nn.CrossEntropyLoss(ignore_index=1), X, nnx.zeros(3, 4, dtype=nnx.int64), RuntimeError,
+     "Expected floating point type for target with class probabilities, got Long"),
     (nn.CrossEntropyLoss(), X, idx(1, 0), ValueError,
      "Expected input batch_size (3) to match target batch_size (2)."),
     (nn.CrossEntropyLoss(), X, idx(1, 0, 4), IndexError, "Target 4 is out of bounds."),

@@ -127,6 +127,19 @@ def test_huber_errors():
     assert F.huber_loss(X34.float(), X34).dtype == nnx.float32     # the input's dtype
 
 
+@pytest.mark.parametrize(("x_grad", "t_grad", "message"), [
+    (True, False, "Found dtype Double but expected Float"),
+    (False, True, "Found dtype Float but expected Double"),
+    (True, True, "Found dtype Double but expected Float"),
+])
+def test_huber_backward_refuses_mixed_dtypes(x_grad, t_grad, message):
+    # torch 2.13: the forward promotes, the backward kernel wants one dtype (the first
+    # gradient computed: the input's if it needs one); float32 input, float64 target here
+    x = t(np.ones(3), dtype=nnx.float32, requires_grad=x_grad)
+    target = t(np.zeros(3), requires_grad=t_grad)
+    raises(RuntimeError, message, F.huber_loss(x, target).backward)
+
+
 def test_huber_gradient_at_the_boundary():
     # torch: d = x - t at |d| = delta gives slope +-delta, at 0 gives 0
     x = t([0.0, 1.0, -1.0, 2.0], requires_grad=True)
@@ -134,6 +147,20 @@ def test_huber_gradient_at_the_boundary():
     F.huber_loss(x, y, reduction="sum").backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 1.0, -1.0, 1.0])
     np.testing.assert_array_equal(y.grad.numpy(), [0.0, -1.0, 1.0, -1.0])
+
+
+def test_multilabel_soft_margin_needs_a_class_dimension():
+    # torch reads input.size(input.dim() - 1): a 0-d input has none
+    raises(IndexError, "Dimension specified as -1 but tensor has no dimensions",
+           F.multilabel_soft_margin_loss, t(0.5), t(1.0))
+    # no classes: torch 2.13 gives nan (per row for 'none') and an empty gradient
+    x = t(np.ones((2, 0)), requires_grad=True)
+    loss = F.multilabel_soft_margin_loss(x, t(np.ones((2, 0))))
+    assert np.isnan(loss.item())
+    loss.backward()
+    assert x.grad.shape == (2, 0)
+    assert np.isnan(F.multilabel_soft_margin_loss(x, t(np.ones((2, 0))), reduction="none")
+                    .detach().numpy()).all()
 
 
 def test_soft_margin_errors():

@@ -353,6 +353,62 @@ ERRORS = [
     ('F.max_unpool3d(y5, i5.float(), 2, output_size=(4, 5, 7))',
      RuntimeError,
      'elements in indices should be type int64'),
+    # an output size of 0 pools fine, but torch's backward refuses the empty grad_output
+    ('F.adaptive_avg_pool1d(x3, 0).sum().backward()',
+     RuntimeError,
+     'adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 1, 0] with dimension 3 being '
+     'empty'),
+    ('F.adaptive_avg_pool1d(x2, 0).sum().backward()',
+     RuntimeError,
+     'adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [5, 1, 0] with dimension 2 being empty'),
+    ('F.adaptive_max_pool1d(x3, 0).sum().backward()',
+     RuntimeError,
+     'adaptive_max_pool2d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 1, 0] with dimension 3 being '
+     'empty'),
+    ('F.adaptive_avg_pool2d(x4, (2, 0)).sum().backward()',
+     RuntimeError,
+     'adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 2, 0] with dimension 3 being '
+     'empty'),
+    ('F.adaptive_max_pool2d(x4, (0, 3)).sum().backward()',
+     RuntimeError,
+     'adaptive_max_pool2d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 0, 3] with dimension 2 being '
+     'empty'),
+    ('F.adaptive_avg_pool3d(x5, (1, 0, 2)).sum().backward()',
+     RuntimeError,
+     'adaptive_avg_pool3d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 1, 0, 2] with dimension 3 being '
+     'empty'),
+    ('F.adaptive_max_pool3d(x5, (1, 2, 0)).sum().backward()',
+     RuntimeError,
+     'adaptive_max_pool3d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 1, 2, 0] with dimension 4 being '
+     'empty'),
+    # torch's 3-d text spaces the third size differently
+    ('F.adaptive_avg_pool3d(x5, (-1, 2, 3))',
+     RuntimeError,
+     'adaptive_avg_pool3d: elements of output_size must be greater than or equal to 0 but '
+     'received {-1, 2,3}'),
+    # lp_pool1d multiplies by kernel_size itself; lp_pool2d/3d unpack _pair/_triple of it
+    ('F.lp_pool1d(x3, 2.0, (2,))',
+     TypeError,
+     "mul(): argument 'other' (position 1) must be Tensor, not tuple"),
+    ('F.lp_pool1d(x3, 2.0, [3])',
+     TypeError,
+     "mul(): argument 'other' (position 1) must be Tensor, not list"),
+    ('F.lp_pool2d(x4, 2.0, (2,))',
+     ValueError,
+     'not enough values to unpack (expected 2, got 1)'),
+    ('F.lp_pool2d(x4, 2.0, (2, 2, 2))',
+     ValueError,
+     'too many values to unpack (expected 2)'),
+    ('F.lp_pool3d(x5, 2.0, (2, 2))',
+     ValueError,
+     'not enough values to unpack (expected 3, got 2)'),
 ]
 
 
@@ -368,3 +424,20 @@ def test_unpool3d_invalid_index_message():
     with pytest.raises(RuntimeError) as info:
         F.max_unpool3d(values, indices, 2)
     assert str(info.value) == "Found an invalid max index: 40 (output volumes are of size 2x2x4)"
+
+
+@pytest.mark.parametrize(("shape", "fn", "args", "dim"), [
+    ((2, 1, 1, 1), F.max_unpool2d, ((1, 2), 3, (0, 1)), 2),
+    ((1, 1, 1), F.max_unpool2d, ((1, 2), 3, (0, 1)), 1),
+    ((2, 1, 1), F.max_unpool1d, (2, 3, 1), 2),
+    ((1, 1, 1, 1), F.max_unpool3d, ((1, 1, 2), 3, (0, 0, 1)), 1),
+])
+def test_unpool_into_an_empty_plane(shape, fn, args, dim):
+    # torch 2.13 skips the index check when the output plane is empty (here W_out = 0) and
+    # fails in backward, gathering from the empty (*batch, 0) view of grad_output
+    values = nnx.ones(*shape, requires_grad=True)
+    out = fn(values, nnx.zeros(*shape, dtype=nnx.int64), *args)
+    assert out.numel() == 0
+    with pytest.raises(RuntimeError) as info:
+        out.sum().backward()
+    assert str(info.value) == f"index 0 is out of bounds for dimension {dim} with size 0"

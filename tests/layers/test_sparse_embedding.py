@@ -108,6 +108,19 @@ def test_functional_messages():
         F.embedding(nnx.tensor([0, 1]), weight, padding_idx=5)
 
 
+@pytest.mark.parametrize("fn", [F.embedding, lambda i, w, **kw: F.embedding_bag(i[None], w, **kw)])
+def test_max_norm_selects_rows_before_the_lookup_checks(fn):
+    # torch 2.13 runs embedding_renorm_ first: it selects the used rows in ascending order,
+    # so the smallest index outside [-5, 5) fails as select() does
+    weight = nnx.randn(5, 3)
+    for indices, bad in (([1, -7, 10], -7), ([10, 7], 7)):
+        with raises(IndexError, f"select(): index {bad} out of range for tensor of size "
+                                "[5, 3] at dimension 0"):
+            fn(nnx.tensor(indices), weight, max_norm=1.0)
+    with raises(IndexError, "index out of range in self"):      # -1 selects fine
+        F.embedding(nnx.tensor([-1, 2]), weight, max_norm=1.0)
+
+
 @pytest.mark.parametrize("module, text", [
     (lambda: nn.Embedding(3, 4), "Embedding(3, 4)"),
     (lambda: nn.Embedding(5, 3, max_norm=1.0, norm_type=1.0, scale_grad_by_freq=True,

@@ -136,6 +136,17 @@ ERRORS = [
      RuntimeError,
      'pixel_unshuffle expects input to have at least 3 dimensions, but got input with 2 '
      'dimension(s)'),
+    # 'area' is adaptive average pooling: an empty output fails in its backward
+    ("F.interpolate(x5, scale_factor=(1.0, 1.5, 0.1), mode='area').sum().backward()",
+     RuntimeError,
+     'adaptive_avg_pool3d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 4, 7, 0] with dimension 4 being '
+     'empty'),
+    ("F.interpolate(x3, scale_factor=0.1, mode='area').sum().backward()",
+     RuntimeError,
+     'adaptive_avg_pool2d_backward(): Expected grad_output to have non-zero size for '
+     'non-batch dimensions, but grad_output has sizes [2, 3, 1, 0] with dimension 3 being '
+     'empty'),
 ]
 
 

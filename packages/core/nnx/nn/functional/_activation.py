@@ -39,13 +39,21 @@ def relu(input, inplace=False):
         tensor([0., 2.])
     """
     H.check_tensor("relu", "input", 1, input)
+    _refuse_bool(input)
     return input.relu_() if inplace else input.relu()
 
 
 def relu_(input):
     """In-place :func:`relu`."""
     H.check_tensor("relu_", "input", 1, input)
+    _refuse_bool(input)
     return input.relu_()
+
+
+def _refuse_bool(input):
+    # torch's relu kernel refuses bool (Tensor.relu in the engine does not check it)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Boolean inputs not supported for relu")
 
 
 # -- leaky_relu ---------------------------------------------------------------------------

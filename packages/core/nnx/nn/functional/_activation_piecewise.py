@@ -43,6 +43,8 @@ class HardtanhBackward0(Node):
 
 def _hardtanh(name, input, min_val, max_val, inplace):
     H.check_tensor(name, "input", 1, input)
+    if input._data.dtype == np.bool_:
+        raise RuntimeError("Bool inputs not supported for hardtanh")
     if inplace:
         inplace_ops.check_inplace(input)
     x = input._data
@@ -50,7 +52,7 @@ def _hardtanh(name, input, min_val, max_val, inplace):
     if needs_grad(input):
         node = HardtanhBackward0()
         node.min_val, node.max_val = min_val, max_val
-        _record(node, (input,), out, out if inplace else input)
+        _record(node, (input,), out, wrap(x.copy()) if inplace else input)
     return _finish(input, out, inplace)
 
 
@@ -99,11 +101,14 @@ class ThresholdBackward0(Node):
 
 
 class ThresholdBackward1(ThresholdBackward0):
-    """The in-place form: reads the result instead."""
+    """The in-place form: reads a copy of the input saved before it is overwritten (the
+    result cannot tell a replaced value above the threshold from a kept one)."""
 
 
 def _threshold(name, input, threshold, value, inplace):
     H.check_tensor(name, "input", 1, input)
+    if input._data.dtype == np.bool_:
+        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
     if inplace:
         inplace_ops.check_inplace(input)
     x = input._data
@@ -112,7 +117,7 @@ def _threshold(name, input, threshold, value, inplace):
     if needs_grad(input):
         node = ThresholdBackward1() if inplace else ThresholdBackward0()
         node.threshold = threshold
-        _record(node, (input,), out, out if inplace else input)
+        _record(node, (input,), out, wrap(x.copy()) if inplace else input)
     return _finish(input, out, inplace)
 
 
@@ -360,7 +365,7 @@ def _rrelu(name, input, lower, upper, training, inplace):
     if needs_grad(input):
         node = RreluWithNoiseBackward1() if inplace else RreluWithNoiseBackward0()
         node.noise, node.slope = noise, (lower + upper) / 2
-        _record(node, (input,), out, out if inplace else input)
+        _record(node, (input,), out, wrap(x.copy()) if inplace else input)
     return _finish(input, out, inplace)
 
 

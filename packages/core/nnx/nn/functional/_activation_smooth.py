@@ -151,6 +151,8 @@ def softsign(input):
         tensor([-0.5000,  0.7500])
     """
     _check_attribute(input, "abs")
+    if input._data.dtype == np.bool_:       # torch's input.abs() comes first
+        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
     x = _float_of(input._data)
     out = wrap(x / (np.abs(x) + x.dtype.type(1)))
     if needs_grad(input):
@@ -170,6 +172,10 @@ class SubBackward0(Node):
 def tanhshrink(input):
     """Tanhshrink(x) = x - tanh(x)."""
     _check_attribute(input, "tanh")
+    if input._data.dtype == np.bool_:       # torch computes input - input.tanh()
+        raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. "
+                           "If you are trying to invert a mask, use the `~` or `logical_not()` "
+                           "operator instead.")
     x = _float_of(input._data)
     out = wrap(x - np.tanh(x))
     if needs_grad(input):

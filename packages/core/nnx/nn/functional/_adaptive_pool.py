@@ -54,6 +54,19 @@ def _list_with_default(out_size, defaults):
     return [d if v is None else v for v, d in zip(out_size, tail)]
 
 
+def _check_grad_output(kind, x, n, out_spatial):
+    """torch's adaptive pooling backward refuses a grad_output with an empty non-batch
+    dimension (the forward allows an output size of 0): the same RuntimeError, with the
+    sizes of the (unsqueezed, for 1-d) grad_output it sees."""
+    shape = x.shape[:x.ndim - n] + ((1,) if n == 1 else ()) + tuple(out_spatial)
+    for i in range(1, len(shape)):
+        if shape[i] == 0:
+            raise RuntimeError(f"adaptive_{kind}_pool{max(n, 2)}d_backward(): Expected "
+                               "grad_output to have non-zero size for non-batch dimensions, "
+                               f"but grad_output has sizes {A.sizes_text(shape)} with "
+                               f"dimension {i} being empty")
+
+
 def _run_avg(input, x, n, out_spatial, node_type):
     """Adaptive average pooling of a validated floating ``x`` over its last ``n`` axes."""
     in3 = (1,) * (3 - n) + x.shape[x.ndim - n:]
@@ -65,6 +78,7 @@ def _run_avg(input, x, n, out_spatial, node_type):
         return A.cast_back(y, values).reshape(out_shape)
 
     def share(g):
+        _check_grad_output("avg", x, n, out_spatial)
         gx = K.adaptive_avg_backward(A.planes(_as_kernel_float(g), n), in3)
         return A.cast_back(gx, g).reshape(x.shape)
 
@@ -85,6 +99,7 @@ def _run_max(input, x, n, out_spatial, node_type):
     out = wrap(A.cast_back(values, x_in).reshape(out_shape))
     if A.grad_enabled_for(input):
         def scatter(g):
+            _check_grad_output("max", x, n, out_spatial)
             g_po = np.ascontiguousarray(_as_kernel_float(g)).reshape(arg_po.shape)
             gx = K.max_pool_backward(g_po, arg_po, plane_size)
             return A.cast_back(gx, g).reshape(x.shape)
@@ -130,8 +145,10 @@ def _adaptive_avg(fname, input, output_size, n, node_type):
     sizes = A.expand_arg(fname, "output_size", output_size, n,
                          f"{fname}: output_size must be {n}")
     if min(sizes) < 0:
+        # torch's text: "{a, b}" for 2-d but "{a, b,c}" for 3-d
+        shown = ", ".join(str(s) for s in sizes[:2]) + "".join(f",{s}" for s in sizes[2:])
         raise RuntimeError(f"{fname}: elements of output_size must be greater than or equal "
-                           f"to 0 but received {{{', '.join(str(s) for s in sizes)}}}")
+                           f"to 0 but received {{{shown}}}")
     if all(s == 1 for s in sizes):                   # torch: input.mean(spatial, keepdim)
         if x.ndim < n:
             raise A.dim_out_of_range(x.ndim, -n)

@@ -78,6 +78,8 @@ class NormBackward1(Node):
 
     def backward(self, grad):
         _first_order("pairwise_distance", grad)
+        if self.p == 0:     # torch's norm backward gives an undefined gradient: grads stay None
+            return (None, None)
         d = self.d
         norm = self.norm
         if not self.keepdim:

@@ -16,7 +16,7 @@ from nnx._C import _C
 from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad
 from nnx.nn.functional import _helpers as H
-from nnx.nn.functional._sparse import _renorm_rows, embedding_backward_array
+from nnx.nn.functional._sparse import embedding_backward_array, renorm_before_lookup
 
 __all__ = ["embedding_bag"]
 
@@ -270,9 +270,9 @@ def embedding_bag(input, weight, offsets=None, max_norm=None, norm_type=2,
         raise ValueError("max mode does not support sparse weights")
     w = weight._data
     psw_arr = None if psw is None else psw._data.reshape(-1)
+    if max_norm is not None and w.ndim == 2:     # torch renormalises before its C++ checks
+        renorm_before_lookup(weight, idx, max_norm, norm_type)
     padding_idx = _check_cpp(idx, offs, w, psw_arr, padding_idx, include_last_offset)
-    if max_norm is not None:
-        _renorm_rows(weight, idx, max_norm, norm_type)
     if psw is not None and mode != "sum":
         raise NotImplementedError(
             "embedding_bag: per_sample_weights was not None. per_sample_weights is only "

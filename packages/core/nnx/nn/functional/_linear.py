@@ -21,13 +21,14 @@ class _LinearBackward(Node):
     def backward(self, grad):
         x, w = self.saved_tensors
         n_out, k = self.w2_shape
-        g_mn = _grad.reshape(grad, (-1, n_out))
+        m = self.m      # explicit: -1 cannot be inferred when a size is 0
+        g_mn = _grad.reshape(grad, (m, n_out))
         gx = gw = gb = None
         if self.need_x:
             w_nk = _grad.reshape(w, self.w2_shape)
             gx = _grad.reshape(g_mn @ w_nk, self.x_shape)
         if self.need_w:
-            x_mk = _grad.reshape(x, (-1, k))
+            x_mk = _grad.reshape(x, (m, k))
             gw = _grad.reshape(_grad.swap_last(g_mn) @ x_mk, self.w_shape)
         if self.need_b:
             gb = _grad.sum_to(g_mn if self.bias_2d else grad, self.b_shape)
@@ -149,7 +150,8 @@ def linear(input, weight, bias=None):
     _check(x, w, b)
     k = x.shape[-1]
     w_nk = w if w.ndim == 2 else w.reshape(1, k)
-    y = x.reshape(-1, k) @ w_nk.T                        # one GEMM: (M, K) x (K, N)
+    m = int(np.prod(x.shape[:-1], dtype=np.int64))     # not -1: K or M may be 0
+    y = x.reshape(m, k) @ w_nk.T                         # one GEMM: (M, K) x (K, N)
     out_shape = x.shape[:-1] + ((w_nk.shape[0],) if w.ndim == 2 else ())
     bias_2d = False
     if b is not None:
@@ -174,7 +176,7 @@ def linear(input, weight, bias=None):
         node.need_x = needs_grad(input)
         node.need_w = needs_grad(weight)
         node.need_b = needs_grad(bias)
-        node.x_shape = x.shape
+        node.x_shape, node.m = x.shape, m
         node.w_shape = w.shape
         node.w2_shape = w_nk.shape
         node.b_shape = None if bias is None else bias._data.shape

@@ -254,18 +254,22 @@ def multilabel_soft_margin_loss(input, target, weight=None, size_average=None, r
     w = None if weight is None else weight._data
     shape = H.broadcast_shapes(x.shape, t.shape, *(() if w is None else (w.shape,)))
     dtype = H.result_float_dtype(x, t, *(() if w is None else (w,)))
-    n_classes = x.shape[-1] if x.ndim else 1
+    if x.ndim == 0:     # torch reads input.size(input.dim() - 1)
+        raise IndexError("Dimension specified as -1 but tensor has no dimensions")
+    n_classes = x.shape[-1]
     terms = -(t * H.log_sigmoid_array(x) + (1 - t) * H.log_sigmoid_array(-x))
     if w is not None:
         terms = terms * w
-    loss_n = (terms.sum(axis=-1) if terms.ndim else terms) / n_classes
+    with np.errstate(invalid="ignore", divide="ignore"):    # C = 0: nan, as torch
+        loss_n = terms.sum(axis=-1) / n_classes
     if reduction not in (R.NONE, R.MEAN, R.SUM):
         raise ValueError(f"{reduction} is not valid")
     out = wrap(R.apply(np.asarray(loss_n, dtype=dtype), reduction, dtype))
     if needs_grad(input, target, weight):
         node = _ROWS_NODES[reduction]()
         node.reduction, node.x_ndim = reduction, len(shape)
-        node.scale = R.grad_scale(reduction, loss_n.size) / n_classes
+        # C = 0: torch's loss is nan and the gradient empty (any finite scale will do)
+        node.scale = R.grad_scale(reduction, loss_n.size) / max(n_classes, 1)
         _attach_xtw(node, input, target, weight, out)
         node.save_for_backward(input, target, weight)
     return out

@@ -28,6 +28,13 @@ class HuberLossBackward0(Node):
     """dx = g clamp(x - t, -delta, delta) (/ numel for 'mean'); dt = -dx."""
 
     def backward(self, grad):
+        if self.x_dtype != self.t_dtype:
+            # torch's huber_loss_backward kernel wants input and target of one dtype: that of
+            # the argument whose gradient it computes first (input's, when it needs one)
+            this, other = ((self.x_dtype, self.t_dtype) if self.need_x
+                           else (self.t_dtype, self.x_dtype))
+            raise RuntimeError(f"Found dtype {H.scalar_name(np.empty(0, other))} but expected "
+                               f"{H.scalar_name(np.empty(0, this))}")
         x, t = self.saved_tensors
         g = grad * self.scale if self.scale != 1.0 else grad
         gd = g * _clip(x - t, self.delta)

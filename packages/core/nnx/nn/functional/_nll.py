@@ -261,6 +261,9 @@ def cross_entropy(input, target, weight=None, size_average=None, ignore_index=-1
     w = _class_weights(weight)
     x, t = input._data, target._data
     if x.shape == t.shape:
+        if t.dtype.kind != "f":     # torch checks the target's dtype before ignore_index
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {H.scalar_name(t)}")
         if ignore_index >= 0:
             raise RuntimeError("ignore_index is not supported for floating point target")
         _check_floating_scores(x, 1 if x.ndim > 1 else 0)

@@ -8,6 +8,8 @@ Adaptive pooling and unpooling live in _adaptive_pool and _unpool; their names a
 exported from here too.
 """
 
+from collections.abc import Iterable
+
 from nnx._C._C import wrap
 from nnx._kernels import pooling as K
 from nnx.nn.functional import _pool_args as A
@@ -184,10 +186,20 @@ def _check_dim_range(fname, x, low, high):
 # -- power-average pooling: composed from the ops above, as torch composes it ----------------
 
 def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, max_pool, avg_pool):
-    kernel = A.as_int_tuple(kernel_size)
-    window = 1
-    for k in (kernel * n if len(kernel) == 1 else kernel):
-        window *= k
+    if n > 1:
+        # torch unpacks _pair/_triple(kernel_size) first: the interpreter's ValueError
+        # for a sequence of another length
+        sizes = tuple(kernel_size) if isinstance(kernel_size, Iterable) else (kernel_size,) * n
+        if n == 2:
+            kw, kh = sizes
+            window = kw * kh
+        else:
+            kd, kw, kh = sizes
+            window = kd * kw * kh
+    elif isinstance(kernel_size, Iterable):
+        window = None       # torch's lp_pool1d multiplies by kernel_size itself: TypeError
+    else:
+        window = kernel_size
     if isinstance(norm_type, (int, float)):
         if norm_type == float("inf"):
             return max_pool(input.abs(), kernel_size, stride, 0, 1, ceil_mode)
@@ -197,6 +209,9 @@ def _lp_pool(input, norm_type, kernel_size, stride, ceil_mode, n, max_pool, avg_
         out = avg_pool(input.pow(norm_type), kernel_size, stride, 0, ceil_mode)
     else:
         out = avg_pool(input.pow(norm_type), kernel_size, padding=0, ceil_mode=ceil_mode)
+    if window is None:
+        raise TypeError(f"mul(): argument 'other' (position 1) must be Tensor, not "
+                        f"{type(kernel_size).__name__}")
     return (out.sign() * relu(out.abs())).mul(window).pow(1.0 / norm_type)
 
 

@@ -70,6 +70,21 @@ def _renorm_rows(weight, idx, max_norm, norm_type):
     weight._vc.version += 1
 
 
+def renorm_before_lookup(weight, idx, max_norm, norm_type):
+    """The max_norm step of F.embedding / F.embedding_bag, which torch runs before the
+    lookup and its checks: embedding_renorm_ selects the used rows in ascending index order,
+    so an index outside [-num, num) fails as its select() does (negative ones in range are
+    renormalised, and refused by the lookup afterwards)."""
+    w = weight._data
+    if idx.size and idx.dtype.kind in "iu":
+        rows = np.unique(idx)
+        bad = rows[(rows < -w.shape[0]) | (rows >= w.shape[0])]
+        if bad.size:
+            raise IndexError(f"select(): index {int(bad[0])} out of range for tensor of size "
+                             f"[{w.shape[0]}, {w.shape[1]}] at dimension 0")
+    _renorm_rows(weight, idx, max_norm, norm_type)
+
+
 def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
               scale_grad_by_freq=False, sparse=False):
     """Look up rows of ``weight`` by the indices in ``input``.
@@ -113,10 +128,10 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0,
             "Expected tensor for argument #1 'indices' to have one of the following scalar types: "
             f"Long, Int; but got {_C.legacy_type_name(idx)} instead (while checking arguments for "
             "embedding)")
+    if max_norm is not None:
+        renorm_before_lookup(weight, idx, max_norm, norm_type)
     if idx.size and (idx.min() < 0 or idx.max() >= num_weights):
         raise IndexError("index out of range in self")
-    if max_norm is not None:
-        _renorm_rows(weight, idx, max_norm, norm_type)
     out = wrap(np.take(w, idx, axis=0))
     if needs_grad(weight):
         node = EmbeddingBackward0()

@@ -90,7 +90,7 @@ def _unpool(input, indices, x, idx, n_spatial, out_spatial, node_type, size_suff
     x_po = np.ascontiguousarray(x).reshape(-1, int(np.prod(x.shape[x.ndim - n_spatial:])))
     idx_po = np.ascontiguousarray(idx).reshape(x_po.shape)
     bad = ((idx_po < 0) | (idx_po >= plane_size)).reshape(-1)
-    if bad.any():
+    if bad.any() and plane_size:        # torch's kernel skips an empty output plane
         # torch's loop records every invalid index and reports the last one it saw
         last = int(idx_po.reshape(-1)[bad.size - 1 - np.argmax(bad[::-1])])
         raise RuntimeError(f"Found an invalid max index: {last} (output volumes are of size "
@@ -100,10 +100,14 @@ def _unpool(input, indices, x, idx, n_spatial, out_spatial, node_type, size_suff
     def scatter(values):                 # (*batch, *in) -> (*batch, *out)
         v_po = np.ascontiguousarray(values).reshape(idx_po.shape)
         out = np.zeros((idx_po.shape[0], plane_size), dtype=v_po.dtype)
-        np.put_along_axis(out, idx_po, v_po, axis=1)
+        if plane_size:
+            np.put_along_axis(out, idx_po, v_po, axis=1)
         return out.reshape(out_shape)
 
     def gather(g):                       # its gradient: read back at the indices
+        if not plane_size and idx_po.size:  # torch's gather from the empty (*batch, 0) view
+            raise RuntimeError(f"index {int(idx_po.flat[0])} is out of bounds for dimension "
+                               f"{len(batch)} with size 0")
         g_pi = np.ascontiguousarray(g).reshape(idx_po.shape[0], plane_size)
         return np.take_along_axis(g_pi, idx_po, axis=1).reshape(x.shape)
 
