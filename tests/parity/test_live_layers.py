@@ -183,6 +183,9 @@ def test_norm_single_channel_contiguity():
             Spec("GroupNorm", args=(1, 3), inputs=(np.array([[0.5, -1.0, 2.0]]),))])
 
 
+@pytest.mark.xfail(strict=True, reason="deliberate (README): with an empty spatial "
+                   "dimension torch's GroupNorm weight gradient is nan (0/0 statistics), "
+                   "nnx's is the empty sum 0")
 def test_group_norm_empty_groups_weight_gradient():
     """GroupNorm on an input with an empty spatial dimension: torch's weight gradient is
     nan (0 / 0 statistics), nnx's is 0."""

@@ -2,12 +2,11 @@
 
 Dimension legend: T time (input length), B batch, C classes (blank included), L the
 longest target, S = 2 L + 1 positions of the extended target (blank, l1, blank, l2, ...,
-blank).  ``lp_tbc`` are log-probabilities, ``ext_bs`` the extended labels, ``lp_tbs`` the
-log-probability of each extended label.
+blank).  ``lp_tbc`` are log-probabilities, ``ext_bs`` the extended labels.
 
-The forward (alpha) and backward (beta) recursions run in log space with one NumPy step
-per time step, vectorised over batch and positions (the recursion is sequential in time
-only).  The gradient with respect to log_probs is torch's (its eq. 16 form):
+The forward (alpha) and backward (beta) recursions run in log space, one sample at a
+time, in typed Cython (nnx/_kernels/ctc.pyx, torch's LossCTC.cpp loops).
+The gradient with respect to log_probs is torch's (its eq. 16 form):
     d nll_b / d lp[t, b, c] = exp(lp[t, b, c]) - exp(lse_{s: ext_s = c}(alpha + beta)[t, b, s]
                                                      + nll_b - lp[t, b, c])
 for t < input_length_b, 0 after; nan for samples whose alignment is impossible
@@ -18,6 +17,7 @@ import numpy as np
 
 import nnx
 from nnx._C._C import Node, attach, needs_grad, wrap
+from nnx._kernels import ctc as K
 from nnx._ops import _grad
 from nnx.nn.functional import _helpers as H
 from nnx.nn.functional import _reduction as R
@@ -110,112 +110,18 @@ def _extended_labels(labels_bl, tg_len, blank, n_classes):
     return ext_bs
 
 
-# -- recursions ----------------------------------------------------------------------------
-
-def _logsumexp3(a, b, c):
-    m = np.maximum(np.maximum(a, b), c)
-    m = np.where(np.isneginf(m), 0, m)
-    with np.errstate(divide="ignore"):
-        return np.log(np.exp(a - m) + np.exp(b - m) + np.exp(c - m)) + m
-
-
-def _shift(a_bs, k):
-    """a shifted k positions right (towards larger s), -inf filling."""
-    out = np.full_like(a_bs, -np.inf)
-    out[:, k:] = a_bs[:, :a_bs.shape[1] - k]
-    return out
-
-
-def _skip_allowed(ext_bs):
-    """Where position s may be reached from s - 2: a label differing from the one before."""
-    allowed = np.zeros(ext_bs.shape, dtype=bool)
-    allowed[:, 2:] = ext_bs[:, 2:] != ext_bs[:, :-2]
-    allowed[:, 0::2] = False
-    return allowed
-
-
-def _alpha(lp_tbs, skip_bs, tg_len):
-    """log alpha (T, B, S): log-probability of the prefixes ending at (t, s)."""
-    n_time, _, n_pos = lp_tbs.shape
-    alpha = np.full(lp_tbs.shape, -np.inf, dtype=lp_tbs.dtype)
-    if n_time == 0:
-        return alpha
-    alpha[0, :, 0] = lp_tbs[0, :, 0]
-    if n_pos > 1:
-        alpha[0, :, 1] = np.where(tg_len > 0, lp_tbs[0, :, 1], -np.inf)
-    for t in range(1, n_time):
-        prev = alpha[t - 1]
-        skip = np.where(skip_bs, _shift(prev, 2), -np.inf)
-        alpha[t] = _logsumexp3(prev, _shift(prev, 1), skip) + lp_tbs[t]
-    return alpha
-
-
-def _beta(lp_tbs, skip_bs, in_len, tg_len):
-    """log beta (T, B, S): log-probability of the suffixes starting at (t, s), emission at t
-    included (torch's convention), starting at each sample's last frame."""
-    n_time, _, n_pos = lp_tbs.shape
-    beta = np.full(lp_tbs.shape, -np.inf, dtype=lp_tbs.dtype)
-    positions = np.arange(n_pos)
-    ends_bs = (positions == 2 * tg_len[:, None]) | (positions == 2 * tg_len[:, None] - 1)
-    # skipping from s to s + 2 needs ext[s + 2] != ext[s], i.e. skip allowed at s + 2
-    skip_from_bs = np.zeros_like(skip_bs)
-    skip_from_bs[:, :-2] = skip_bs[:, 2:]
-    for t in range(n_time - 1, -1, -1):
-        last = (t == in_len - 1)[:, None]
-        if t + 1 < n_time:
-            nxt = beta[t + 1]
-            follow = np.full_like(nxt, -np.inf)
-            follow[:, :-1] = nxt[:, 1:]
-            skip = np.full_like(nxt, -np.inf)
-            skip[:, :-2] = nxt[:, 2:]
-            skip = np.where(skip_from_bs, skip, -np.inf)
-            inner = _logsumexp3(nxt, follow, skip) + lp_tbs[t]
-        else:
-            inner = np.full_like(lp_tbs[t], -np.inf)
-        beta[t] = np.where(last, np.where(ends_bs, lp_tbs[t], -np.inf),
-                           np.where((t < in_len - 1)[:, None], inner, -np.inf))
-    return beta
-
-
-def _negative_log_likelihood(alpha, in_len, tg_len):
-    n_batch = in_len.size
-    batch = np.arange(n_batch)
-    last_t = np.maximum(in_len - 1, 0)
-    end_blank = alpha[last_t, batch, 2 * tg_len]
-    end_label = np.where(tg_len > 0, alpha[last_t, batch, np.maximum(2 * tg_len - 1, 0)], -np.inf)
-    nll = -np.logaddexp(end_blank, end_label)
-    empty = in_len == 0          # no frames: probability 1 for the empty target, else 0
-    return np.where(empty, np.where(tg_len == 0, 0.0, np.inf), nll).astype(alpha.dtype)
-
+# -- the node ------------------------------------------------------------------------------
 
 class CtcLossBackward0(Node):
     """The gradient of the per-sample nll with respect to log_probs (module docstring):
-    the beta recursion runs here, from what the forward kept."""
+    the beta recursion runs here (nnx/_kernels/ctc.pyx), from what the forward kept."""
 
     def backward(self, grad):
-        lp_tbc, lp_tbs, ext_bs, skip_bs, alpha, nll, in_len, tg_len = self.kept
-        beta = _beta(lp_tbs, skip_bs, in_len, tg_len)
-        grad_tbc = _ctc_gradient(lp_tbc, ext_bs, alpha, beta, nll, in_len, self.zero_infinity)
-        g_b = np.asarray(_grad.data(grad), dtype=grad_tbc.dtype)
-        return (_grad.const((grad_tbc * g_b[None, :, None]).astype(lp_tbc.dtype), grad), None)
-
-
-def _ctc_gradient(lp_tbc, ext_bs, alpha, beta, nll, in_len, zero_infinity):
-    """d nll_b / d lp_tbc (torch's _ctc_loss_backward with a gradient of ones)."""
-    n_classes = lp_tbc.shape[2]
-    ab = alpha + beta                        # the emission at t counted twice: - lp below
-    m = ab.max(axis=2, keepdims=True) if ab.shape[2] else np.zeros(ab.shape[:2] + (1,))
-    m = np.where(np.isneginf(m), 0, m)
-    one_hot_bsc = ext_bs[:, :, None] == np.arange(n_classes)
-    summed_tbc = np.einsum("tbs,bsc->tbc", np.exp(ab - m), one_hot_bsc.astype(ab.dtype))
-    with np.errstate(divide="ignore", invalid="ignore"):
-        lse_tbc = np.log(summed_tbc) + m
-        grad = np.exp(lp_tbc) - np.exp(lse_tbc + nll[None, :, None] - lp_tbc)
-    frames = np.arange(lp_tbc.shape[0])[:, None] < in_len[None, :]
-    keep = frames[:, :, None]
-    if zero_infinity:
-        keep = keep & ~np.isinf(nll)[None, :, None]
-    return np.where(keep, grad, 0)
+        lp_tbc, ext_bs, alpha, nll, in_len, tg_len = self.kept
+        scale_b = np.ascontiguousarray(_grad.data(grad), dtype=np.float64).reshape(-1)
+        grad_tbc = K.ctc_grad(lp_tbc, ext_bs, in_len, tg_len, alpha, nll, scale_b,
+                              self.zero_infinity)
+        return (_grad.const(grad_tbc, grad), None)
 
 
 def _ctc_nll(log_probs, targets, in_len, tg_len, blank, zero_infinity):
@@ -227,14 +133,14 @@ def _ctc_nll(log_probs, targets, in_len, tg_len, blank, zero_infinity):
     labels_bl = _padded_targets(targets._data, in_len, tg_len, n_batch)
     _check_input_lengths(in_len, n_time)
     ext_bs = _extended_labels(labels_bl, tg_len, blank, n_classes)
-    lp_tbs = np.take_along_axis(lp_tbc, np.broadcast_to(ext_bs, (n_time,) + ext_bs.shape), 2)
-    skip_bs = _skip_allowed(ext_bs)
-    alpha = _alpha(lp_tbs, skip_bs, tg_len)
-    nll = _negative_log_likelihood(alpha, in_len, tg_len)
+    lp_c = np.ascontiguousarray(lp_tbc)
+    alpha, nll = K.ctc_alpha(lp_c, ext_bs, in_len, tg_len)
     out = wrap(nll)
     if needs_grad(log_probs):
         node = CtcLossBackward0()
-        node.kept = (lp_tbc.copy(), lp_tbs, ext_bs, skip_bs, alpha, nll, in_len, tg_len)
+        # a copy: log_probs may change in place before the backward
+        kept_lp = lp_c.copy() if lp_c is lp_tbc else lp_c
+        node.kept = (kept_lp, ext_bs, alpha, nll, in_len, tg_len)
         node.zero_infinity = zero_infinity
         attach(node, (log_probs, targets), out)
     return out

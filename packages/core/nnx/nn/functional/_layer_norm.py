@@ -12,6 +12,7 @@ import numpy as np
 from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad
 from nnx.nn.functional import _helpers as H
+from nnx.nn.functional import _norm_layouts as L
 from nnx.nn.functional import _norm_math as M
 
 __all__ = ["layer_norm", "group_norm", "rms_norm"]
@@ -90,6 +91,9 @@ def layer_norm(input, normalized_shape, weight=None, bias=None, eps=1e-5):
                                                  normalized_shape,
                                                  (("weight", weight), ("bias", bias)), "*, ")
     M.check_param_dtypes(x, (M.data(weight), M.data(bias)))
+    if L.usable(x):
+        return L.rows_normalize(NativeLayerNormBackward0, input, weight, bias, axes,
+                                param_shape, eps)
     x_hat, mean, _, invstd = M.normalize(M.upcast(x), axes, eps)
     return M.affine_output(NativeLayerNormBackward0, input, weight, bias, x_hat,
                            (x.shape, axes, mean, invstd), param_shape, eps, True)
@@ -131,9 +135,15 @@ def group_norm(input, num_groups, weight=None, bias=None, eps=1e-5):
     H.check_floating("GroupNormKernelImpl", x)
     M.check_param_dtypes(x, (w, b))
     stat_shape = (n, num_groups, (c // num_groups) * M.count(x.shape, range(2, x.ndim)))
+    param_shape = M.channel_shape(x.ndim, c)
+    if L.usable(x):
+        planes = L.Planes(x.shape, (n, num_groups, c // num_groups), (2,))
+        out, _, _ = L.planes_normalize(NativeGroupNormBackward0, input, weight, bias, planes,
+                                       (stat_shape, (2,)), param_shape, eps, True)
+        return out
     x_hat, mean, _, invstd = M.normalize(M.upcast(x).reshape(stat_shape), (2,), eps)
     return M.affine_output(NativeGroupNormBackward0, input, weight, bias, x_hat,
-                           (stat_shape, (2,), mean, invstd), M.channel_shape(x.ndim, c), eps,
+                           (stat_shape, (2,), mean, invstd), param_shape, eps,
                            True)
 
 

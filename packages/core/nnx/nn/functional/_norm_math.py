@@ -107,14 +107,22 @@ def affine_output(node_type, input, weight, bias, x_hat, stats, param_shape, eps
     is needed, a ``node_type`` node (a NormalizeAffineBackward) recorded with ``stats`` =
     (stat_shape, axes, mean, invstd) and the other attributes its backward reads."""
     x = input._data
-    w, b = data(weight), data(bias)
     x_hat = x_hat.reshape(x.shape)
-    out = wrap(np.ascontiguousarray(affine(x_hat, w, b, param_shape).astype(x.dtype)))
+    out = affine(x_hat, data(weight), data(bias), param_shape).astype(x.dtype)
+    return record(node_type, input, weight, bias, out, stats, param_shape, eps, batch_stats)
+
+
+def record(node_type, input, weight, bias, out, stats, param_shape, eps, batch_stats,
+           layout=None):
+    """Wrap the output array ``out``; when a gradient is needed, record a ``node_type``
+    node (a NormalizeAffineBackward) with ``stats`` = (stat_shape, axes, mean, invstd) and
+    ``layout`` (a Planes or Rows the kernels' backward reads, or None)."""
+    out = wrap(np.ascontiguousarray(out))
     if needs_grad(input, weight, bias):
         node = node_type()
         node.stat_shape, node.axes, node.mean, node.invstd = stats
         node.param_shape, node.eps, node.batch_stats = param_shape, eps, batch_stats
-        node.bias_array = b
+        node.bias_array, node.layout = data(bias), layout
         node.need = (needs_grad(input), needs_grad(weight), needs_grad(bias))
         attach(node, (input, weight, bias), out)
         node.save_for_backward(input, weight)
@@ -160,6 +168,8 @@ class NormalizeAffineBackward(Node):
 
     def backward(self, grad):
         x, w = self.saved_tensors
+        if self.layout is not None and not _grad.is_tensor(x):
+            return self.layout.backward(self, x, w, grad)
         x_hat_v, invstd = self._x_hat(x)
         x_shape = tuple(x.shape)
         x_hat = _grad.reshape(x_hat_v, x_shape)

@@ -13,6 +13,7 @@ import numbers
 import numpy as np
 
 from nnx.nn.functional import _helpers as H
+from nnx.nn.functional import _norm_layouts as L
 from nnx.nn.functional import _norm_math as M
 from nnx.nn.functional._layer_norm import group_norm, layer_norm, rms_norm
 from nnx.nn.functional._lrn import local_response_norm
@@ -75,6 +76,13 @@ def _normalize_affine(node_type, input, weight, bias, stats, param_shape, batch_
     record the node.  Returns (output, mean, var) with mean/var in the stat view."""
     x = input._data
     stat_shape, axes = stats[0], stats[1]
+    if x.ndim >= 2 and L.usable(x):
+        # planes grouped per channel (batch statistics over N, or constant (1, C, ...)
+        # statistics) or per plane (instance statistics)
+        per_channel = 0 in axes or not batch_stats
+        planes = L.Planes(x.shape, x.shape[:2], (0,) if per_channel else ())
+        return L.planes_normalize(node_type, input, weight, bias, planes, stats, param_shape,
+                                  eps, batch_stats)
     xc = M.upcast(x).reshape(stat_shape)
     if batch_stats:
         x_hat, mean, var, invstd = M.normalize(xc, axes, eps)
