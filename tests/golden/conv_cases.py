@@ -71,6 +71,16 @@ CONV = [
           stride=(1, 2, 1), padding=(0, 1, 1)),
     _conv("conv_transpose3d_unbatched_groups", "conv_transpose3d", (4, 2, 2, 2),
           (4, 1, 2, 1, 2), groups=2, output_padding=(0, 1, 1), stride=2),
+    # dilation > stride lets output_padding reach dilation - 1: the output grid is then
+    # longer than the input's even for a 1x1 kernel
+    _conv("conv_transpose1d_1x1_dil_outpad", "conv_transpose1d", (2, 2, 3), (2, 3, 1),
+          output_padding=1, dilation=2),
+    _conv("conv_transpose1d_dil_gt_stride_outpad", "conv_transpose1d", (2, 2, 3), (2, 2, 2),
+          stride=2, output_padding=2, dilation=3),
+    _conv("conv_transpose2d_1x1_dil_outpad", "conv_transpose2d", (1, 4, 3, 2), (4, 1, 1, 1),
+          groups=2, output_padding=(1, 0), dilation=(2, 1)),
+    _conv("conv_transpose3d_1x1_dil_outpad", "conv_transpose3d", (1, 2, 2, 1, 2),
+          (2, 2, 1, 1, 1), output_padding=(1, 0, 1), dilation=2),
 ]
 
 

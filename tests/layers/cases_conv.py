@@ -75,4 +75,9 @@ CASES = [
     Case("ConvTranspose3d_all_args", "ConvTranspose3d", (2, 2, (2, 1, 2)),
          kwargs={"stride": 2, "padding": (1, 0, 0), "output_padding": (1, 0, 1),
                  "groups": 2}, inputs=(In((2, 3, 2, 2)),)),
+    # dilation > stride: output_padding may reach dilation - 1 (output longer than input)
+    Case("ConvTranspose1d_1x1_dilated_output_padding", "ConvTranspose1d", (2, 3, 1),
+         kwargs={"dilation": 2, "output_padding": 1}, inputs=(In((2, 2, 3)),)),
+    Case("ConvTranspose3d_1x1_dilated_output_padding", "ConvTranspose3d", (2, 2, 1),
+         kwargs={"dilation": 2, "output_padding": (1, 0, 1)}, inputs=(In((1, 2, 2, 1, 2)),)),
 ]

@@ -1,5 +1,5 @@
-"""Case table of the padding layers: Zero/Constant/Reflection/Replication/CircularPad 1d
-and 2d (read by test_layer_cases.py and tests/golden/generate_layers.py)."""
+"""Case table of the padding layers: Zero/Constant/Reflection/Replication/CircularPad 1d,
+2d and 3d (read by test_layer_cases.py and tests/golden/generate_layers.py)."""
 
 from _layer_case import Case, In
 
@@ -24,4 +24,19 @@ CASES = [
     Case("CircularPad2d_tuple", "CircularPad2d", ((1, 2, 2, 1),),
          inputs=(In((1, 2, 3, 3)),)),
     Case("CircularPad2d_unbatched", "CircularPad2d", (1,), inputs=(In((2, 3, 2)),)),
+    Case("ZeroPad3d_tuple", "ZeroPad3d", ((1, 0, 2, 1, 0, 1),), inputs=(In((1, 2, 2, 2, 3)),)),
+    Case("ZeroPad3d_negative_crop", "ZeroPad3d", ((-1, 1, 0, 1, 1, -1),),
+         inputs=(In((2, 2, 3, 3)),)),
+    Case("ConstantPad3d_value", "ConstantPad3d", (1, 2.5), inputs=(In((1, 2, 2, 2)),)),
+    Case("ConstantPad3d_tuple", "ConstantPad3d", ((0, 2, 1, 0, 1, 1), -1.0),
+         inputs=(In((1, 1, 2, 3, 2)),)),
+    Case("ReflectionPad3d_int", "ReflectionPad3d", (1,), inputs=(In((1, 2, 2, 3, 3)),)),
+    Case("ReflectionPad3d_unbatched_tuple", "ReflectionPad3d", ((2, 1, 0, 1, 1, 2),),
+         inputs=(In((1, 3, 2, 3)),)),
+    Case("ReplicationPad3d_tuple", "ReplicationPad3d", ((2, 0, 1, 3, 0, 1),),
+         inputs=(In((1, 2, 2, 2, 2)),)),
+    Case("ReplicationPad3d_unbatched", "ReplicationPad3d", (1,), inputs=(In((1, 2, 3, 2)),)),
+    Case("CircularPad3d_int", "CircularPad3d", (1,), inputs=(In((1, 1, 2, 3, 3)),)),
+    Case("CircularPad3d_unbatched_tuple", "CircularPad3d", ((2, 1, 0, 2, 1, 0),),
+         inputs=(In((2, 2, 2, 3)),)),
 ]

@@ -53,10 +53,6 @@ def _seed(*parts):
 
 
 # Cases nnx gets wrong today (case id -> what differs); each one is an xfail(strict=True).
-_TRANSPOSE_SAME = (
-    "padding='same' reaches conv_transpose{d}d: nnx says \"argument 'padding' must be tuple "
-    "of ints, not tuple\", torch \"argument 'padding' (position 5) must be tuple of ints, "
-    "but found element of type str at pos 0\"")
 _RNN_DTYPE_HX = (
     "float64 hx with float32 input and weights: torch raises RuntimeError ('mat1 and mat2 "
     "must have the same dtype, but got Double and Float'; LSTM: 'get_mkldnn_dtype: "
@@ -64,20 +60,12 @@ _RNN_DTYPE_HX = (
 _CELL_DTYPE = (
     "{what} float64 with float32 weights: torch RuntimeError 'mat1 and mat2 must have the "
     "same dtype, but got Double and Float', nnx RuntimeError 'expected scalar type {found}'")
-_DILATED_OUTPUT_PADDING = (
-    "ConvTranspose with dilation > stride and 0 < output_padding < dilation crashes: "
-    "F.conv_transpose1d(ones(1,1,3), ones(1,1,1), output_padding=1, dilation=2) raises "
-    "ValueError 'cannot reshape array of size 4 into shape (1,1,3)'; torch gives (1,1,4)")
 _EMPTY = (
-    "empty transposed-convolution output: torch in float32 with a batch of more than one "
-    "(its oneDNN path) returns the empty tensor, e.g. ConvTranspose1d(1,1,1,padding=1) on "
-    "ones(2,1,2) gives shape (2,1,0) (3-d: the backward then fails on a size mismatch); "
-    "nnx raises 'Output size is too small' as torch does in float64 or for a batch of one")
+    "deliberate deviation: nnx always raises 'Output size is too small' for an empty "
+    "transposed-convolution output; torch's float32 batched oneDNN path returns an empty "
+    "tensor (e.g. ConvTranspose1d(1,1,1,padding=1) on ones(2,1,2) gives shape (2,1,0); 3-d: "
+    "its backward then fails on a size mismatch) while float64 or a batch of one raise")
 KNOWN = {
-    **{f"ConvTranspose{d}d_err_same": _TRANSPOSE_SAME.format(d=d) for d in (1, 2, 3)},
-    "ConvTranspose2d_0": _DILATED_OUTPUT_PADDING,
-    "ConvTranspose1d_fix_dilated_output_padding": _DILATED_OUTPUT_PADDING,
-    "ConvTranspose3d_fix_dilated_output_padding": _DILATED_OUTPUT_PADDING,
     "ConvTranspose1d_fix_empty_batch2": _EMPTY,
     "ConvTranspose1d_fix_empty_output_size": _EMPTY,
     "ConvTranspose2d_22": _EMPTY,
@@ -98,7 +86,6 @@ KNOWN = {
        for which, what, found in (("hx", "hx", "Float but found Double"),
                                   ("input", "input", "Double but found Float"))},
 }
-_MISSING_3D_PADS = "nnx.nn has no {name}: AttributeError where torch builds and runs it"
 
 
 def _params(pairs):
@@ -109,9 +96,6 @@ def _params(pairs):
 
 def _marks(label):
     reason = KNOWN.get(label)
-    name = label.split("_")[0]
-    if reason is None and name.endswith("Pad3d"):
-        reason = _MISSING_3D_PADS.format(name=name)
     return [pytest.mark.xfail(strict=True, reason=reason)] if reason else []
 
 

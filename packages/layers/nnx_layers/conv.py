@@ -10,6 +10,7 @@ import math
 import nnx
 from nnx.nn import Module, Parameter, init
 from nnx.nn import functional as F
+from nnx.nn.functional import _conv as _conv_impl
 from nnx_layers._utils import _pair, _single, _triple
 
 __all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d",
@@ -230,8 +231,13 @@ class _ConvTransposeNd(_ConvNd):
         output_padding = self._output_padding(input, output_size, self.stride, self.padding,
                                               self.kernel_size, type(self)._dims,
                                               self.dilation)
-        return type(self)._fn(input, self.weight, self.bias, self.stride, self.padding,
-                              output_padding, self.groups, self.dilation)
+        # torch's layer passes every argument by position, which its TypeErrors show
+        # ("argument 'padding' (position 5) ..."): the functional's positional form
+        dims = type(self)._dims
+        return _conv_impl._conv_transpose(f"conv_transpose{dims}d", dims, input, self.weight,
+                                          self.bias, self.stride, self.padding,
+                                          output_padding, self.groups, self.dilation,
+                                          positional=True)
 
 
 class ConvTranspose1d(_ConvTransposeNd):

@@ -1,14 +1,17 @@
 """Padding layers (torch.nn.modules.padding): constant / zero, reflection, replication and
-circular padding of the last one or two dimensions, each a call of ``F.pad``."""
+circular padding of the last one, two or three dimensions, each a call of ``F.pad``."""
 
 
 from nnx.nn import Module
 from nnx.nn import functional as F
-from nnx_layers._utils import _pair, _quadruple
+from nnx_layers._utils import _ntuple, _pair, _quadruple
 
-__all__ = ["ZeroPad1d", "ZeroPad2d", "ConstantPad1d", "ConstantPad2d", "ReflectionPad1d",
-           "ReflectionPad2d", "ReplicationPad1d", "ReplicationPad2d", "CircularPad1d",
-           "CircularPad2d"]
+__all__ = ["ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d",
+           "ConstantPad3d", "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d",
+           "ReplicationPad1d", "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d",
+           "CircularPad2d", "CircularPad3d"]
+
+_sextuple = _ntuple(6)
 
 
 class _ConstantPadNd(Module):
@@ -47,6 +50,21 @@ class ConstantPad2d(_ConstantPadNd):
         self.padding = _quadruple(padding)
 
 
+class ConstantPad3d(_ConstantPadNd):
+    """Pad the last three dimensions with ``value``: padding int or (left, right, top,
+    bottom, front, back).
+
+    Example::
+
+        >>> nn.ConstantPad3d((1, 0, 0, 2, 1, 1), 0.5)(nnx.ones(1, 2, 2, 2)).shape
+        nnx.Size([1, 4, 4, 3])
+    """
+
+    def __init__(self, padding, value):
+        super().__init__(value)
+        self.padding = _sextuple(padding)
+
+
 class ZeroPad1d(ConstantPad1d):
     """Pad the last dimension with zeros: padding int or (left, right)."""
 
@@ -65,6 +83,17 @@ class ZeroPad2d(ConstantPad2d):
         >>> nn.ZeroPad2d((1, 1, 2, 0))(nnx.ones(1, 1, 2, 2)).shape
         nnx.Size([1, 1, 4, 4])
     """
+
+    def __init__(self, padding):
+        super().__init__(padding, 0.0)
+
+    def extra_repr(self):
+        return f"{self.padding}"
+
+
+class ZeroPad3d(ConstantPad3d):
+    """Pad the last three dimensions with zeros: padding int or (left, right, top, bottom,
+    front, back)."""
 
     def __init__(self, padding):
         super().__init__(padding, 0.0)
@@ -110,6 +139,22 @@ class ReflectionPad2d(_ModePadNd):
         self.padding = _quadruple(padding)
 
 
+class ReflectionPad3d(_ModePadNd):
+    """Reflection padding of the last three dimensions of 4-D or 5-D input; padding int or
+    (left, right, top, bottom, front, back), each smaller than its dimension.
+
+    Example::
+
+        >>> nn.ReflectionPad3d(1)(nnx.ones(1, 1, 2, 2, 2)).shape
+        nnx.Size([1, 1, 4, 4, 4])
+    """
+    _mode = "reflect"
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _sextuple(padding)
+
+
 class ReplicationPad1d(_ModePadNd):
     """Pad the last dimension of 2-D or 3-D input by repeating its edge values."""
     _mode = "replicate"
@@ -126,6 +171,16 @@ class ReplicationPad2d(_ModePadNd):
     def __init__(self, padding):
         super().__init__()
         self.padding = _quadruple(padding)
+
+
+class ReplicationPad3d(_ModePadNd):
+    """Pad the last three dimensions of 4-D or 5-D input by repeating the edge values;
+    padding int or (left, right, top, bottom, front, back)."""
+    _mode = "replicate"
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _sextuple(padding)
 
 
 class _CircularPadNd(_ModePadNd):
@@ -156,3 +211,13 @@ class CircularPad2d(_CircularPadNd):
     def __init__(self, padding):
         super().__init__()
         self.padding = _quadruple(padding)
+
+
+class CircularPad3d(_CircularPadNd):
+    """Circular padding of the last three dimensions of 4-D or 5-D input; padding int or
+    (left, right, top, bottom, front, back)."""
+    _dims = (4, 5)
+
+    def __init__(self, padding):
+        super().__init__()
+        self.padding = _sextuple(padding)

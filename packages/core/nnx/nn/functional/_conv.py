@@ -80,10 +80,12 @@ def _conv(fname, spatial, input, weight, bias, stride, padding, dilation, groups
 
 
 def _conv_transpose(fname, spatial, input, weight, bias, stride, padding, output_padding,
-                    groups, dilation):
+                    groups, dilation, positional=False):
+    """``positional``: the caller passed every argument by position (the ConvTranspose
+    layers do, as torch's do), which shows in torch's TypeError messages."""
     A.transpose_types(fname, input, weight, bias,
                       {"stride": stride, "padding": padding, "output_padding": output_padding,
-                       "groups": groups, "dilation": dilation})
+                       "groups": groups, "dilation": dilation}, positional)
     input, batched = A.batchify(input, spatial, fname)
     x, w = input._data, weight._data
     b = None if bias is None else bias._data

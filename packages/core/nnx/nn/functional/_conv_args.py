@@ -72,8 +72,19 @@ def conv_types(fname, input, weight, bias, named):
                     f"({', '.join(got)}), but expected one of:\n{_CONV_OVERLOADS}")
 
 
-def transpose_types(fname, input, weight, bias, named):
-    """The binding's TypeError for conv_transpose{1,2,3}d (one overload: per argument)."""
+# conv_transpose{1,2,3}d's argument positions (1-based), as its binding numbers them
+_TRANSPOSE_POSITIONS = {"stride": 4, "padding": 5, "output_padding": 6, "groups": 7,
+                        "dilation": 8}
+
+
+def transpose_types(fname, input, weight, bias, named, positional=False):
+    """The binding's TypeError for conv_transpose{1,2,3}d (one overload: per argument).
+
+    ``positional``: the arguments came by position (as the ConvTranspose layers pass them),
+    which torch's messages show as ``(position 5)`` and, for a sequence whose first
+    element is no int, ``but found element of type str at pos 0``; by keyword they read
+    ``must be tuple of ints, not tuple``.  The binding checks only the first element of a
+    sequence when it matches the overload, then unpacks the rest (bools pass there)."""
     for pos, (name, value) in enumerate((("input", input), ("weight", weight)), 1):
         if not isinstance(value, _C.TensorBase):
             raise TypeError(f"{fname}(): argument '{name}' (position {pos}) must be Tensor, "
@@ -82,13 +93,27 @@ def transpose_types(fname, input, weight, bias, named):
         raise TypeError(f"{fname}(): argument 'bias' (position 3) must be Tensor, not "
                         f"{_type_name(bias)}")
     for name, value in named.items():
+        where = f" (position {_TRANSPOSE_POSITIONS[name]})" if positional else ""
         if name == "groups":
             if not _is_int(value):
-                raise TypeError(f"{fname}(): argument 'groups' must be int, not "
+                raise TypeError(f"{fname}(): argument 'groups'{where} must be int, not "
                                 f"{_type_name(value)}")
-        elif not (_is_int(value) or _is_int_list(value)):
-            raise TypeError(f"{fname}(): argument '{name}' must be tuple of ints, not "
+            continue
+        if _is_int(value):
+            continue
+        if not isinstance(value, (tuple, list)):
+            raise TypeError(f"{fname}(): argument '{name}'{where} must be tuple of ints, not "
                             f"{_type_name(value)}")
+        if value and not _is_int(value[0]):
+            detail = (f"but found element of type {_type_name(value[0])} at pos 0"
+                      if positional else f"not {_type_name(value)}")
+            raise TypeError(f"{fname}(): argument '{name}'{where} must be tuple of ints, "
+                            f"{detail}")
+        for pos, element in enumerate(value[1:], 2):
+            if not isinstance(element, (numbers.Integral, np.integer)):
+                raise TypeError(f"{fname}(): argument '{name}' failed to unpack the object at "
+                                f"pos {pos} with error \"type must be tuple of ints,but got "
+                                f"{_type_name(element)}\"")
 
 
 def as_list(value, n):

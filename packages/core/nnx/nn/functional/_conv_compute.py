@@ -53,8 +53,12 @@ def lift_params(values, fill):
     return (fill,) * (3 - len(values)) + tuple(int(v) for v in values)
 
 
-def _is_pointwise(kernel, stride, pad):
-    return tuple(kernel) == (1, 1, 1) and stride == (1, 1, 1) and pad == (0, 0, 0)
+def _is_pointwise(kernel, stride, pad, in_spatial, out):
+    """A 1x1 stride-1 unpadded kernel whose output grid is the input grid: the column matrix
+    is the input itself.  A transposed convolution's output can be longer than its input
+    (output_padding with dilation > stride), which rules the shortcut out."""
+    return (tuple(kernel) == (1, 1, 1) and stride == (1, 1, 1) and pad == (0, 0, 0)
+            and tuple(in_spatial) == tuple(out))
 
 
 def _chunks(n, rows, cols, dtype):
@@ -68,7 +72,7 @@ def columns(x5, kernel, stride, pad, dilation, out, buffer=None):
     """im2col of x5 (B, C, D, H, W) -> (B, C*K, P), into ``buffer`` when given; a view of
     x for 1x1 stride-1 kernels."""
     n, c = x5.shape[:2]
-    if _is_pointwise(kernel, stride, pad):
+    if _is_pointwise(kernel, stride, pad, x5.shape[2:], out):
         return np.ascontiguousarray(x5).reshape(n, c, -1)
     shape = (n, c * math.prod(kernel), math.prod(out))
     cols = np.empty(shape, x5.dtype) if buffer is None else buffer[:n]
@@ -78,7 +82,7 @@ def columns(x5, kernel, stride, pad, dilation, out, buffer=None):
 
 def add_columns(cols, x5, kernel, stride, pad, dilation, out):
     """col2im: (B, C*K, P) columns added into ``x5`` (B, C, D, H, W), zeroed by the caller."""
-    if _is_pointwise(kernel, stride, pad):
+    if _is_pointwise(kernel, stride, pad, x5.shape[2:], out):
         x5.reshape(cols.shape)[...] += cols
         return
     _k.col2im(np.ascontiguousarray(cols), x5, tuple(kernel), stride, pad, dilation, tuple(out))
@@ -92,7 +96,8 @@ def conv_forward(x5, w5, stride, pad, dilation, out, groups):
     y = np.empty((n, groups, o // groups, p), x5.dtype)
     rows = w_gok.shape[2] * groups
     chunks, step = _chunks(n, rows, p, x5.dtype)
-    buffer = None if _is_pointwise(kernel, stride, pad) else np.empty((step, rows, p), x5.dtype)
+    pointwise = _is_pointwise(kernel, stride, pad, x5.shape[2:], out)
+    buffer = None if pointwise else np.empty((step, rows, p), x5.dtype)
     for s in chunks:
         cols = columns(x5[s], kernel, stride, pad, dilation, out, buffer)
         np.matmul(w_gok, cols.reshape(-1, groups, rows // groups, p), out=y[s])
@@ -126,7 +131,8 @@ def weight_grad(g5, x5, kernel, stride, pad, dilation, groups):
     out, p = g5.shape[2:], math.prod(g5.shape[2:])
     rows = x5.shape[1] * math.prod(kernel)
     chunks, step = _chunks(n, rows, p, g5.dtype)
-    buffer = None if _is_pointwise(kernel, stride, pad) else np.empty((step, rows, p), g5.dtype)
+    pointwise = _is_pointwise(kernel, stride, pad, x5.shape[2:], out)
+    buffer = None if pointwise else np.empty((step, rows, p), g5.dtype)
     dw = np.zeros((groups, o // groups, rows // groups), g5.dtype)
     for s in chunks:
         cols = columns(x5[s], kernel, stride, pad, dilation, out, buffer)
