@@ -52,14 +52,8 @@ def _seed(*parts):
     return random.Random(" ".join(map(str, parts)))
 
 
-# Cases nnx gets wrong today (case id -> what differs); each one is an xfail(strict=True).
-_RNN_DTYPE_HX = (
-    "float64 hx with float32 input and weights: torch raises RuntimeError ('mat1 and mat2 "
-    "must have the same dtype, but got Double and Float'; LSTM: 'get_mkldnn_dtype: "
-    "unsupported data type'), nnx runs and returns float32")
-_CELL_DTYPE = (
-    "{what} float64 with float32 weights: torch RuntimeError 'mat1 and mat2 must have the "
-    "same dtype, but got Double and Float', nnx RuntimeError 'expected scalar type {found}'")
+# Cases where nnx differs from torch (case id -> what differs, and whether on purpose);
+# each one is an xfail(strict=True), so a change of behaviour shows.
 _EMPTY = (
     "deliberate deviation: nnx always raises 'Output size is too small' for an empty "
     "transposed-convolution output; torch's float32 batched oneDNN path returns an empty "
@@ -69,22 +63,24 @@ KNOWN = {
     "ConvTranspose1d_fix_empty_batch2": _EMPTY,
     "ConvTranspose1d_fix_empty_output_size": _EMPTY,
     "ConvTranspose2d_22": _EMPTY,
-    **{f"{name}_err_dtype_hx": _RNN_DTYPE_HX for name in ("RNN", "LSTM", "GRU")},
-    # the two below differ only in torch's low-level message: perhaps an intended deviation
+    "LSTM_err_dtype_hx": (
+        "deliberate deviation: a float64 hx with float32 weights raises torch's GEMM message "
+        "'mat1 and mat2 must have the same dtype, but got Double and Float' (as RNN and GRU "
+        "do); torch's LSTM says 'get_mkldnn_dtype: unsupported data type' (oneDNN)"),
+    # the two below: deliberate deviations (README), nnx names the problem where torch's
+    # message comes from a low-level index error
     **{f"{name}_err_packed_too_long": (
-        "pack_padded_sequence with a length 6 > T = 5: torch packs without checking and the "
+        "deliberate deviation: pack_padded_sequence with a length 6 > T = 5: torch packs "
+        "without checking and the "
         "forward raises RuntimeError 'start (7) + length (1) exceeds dimension size (7).'; "
         "nnx's pack_padded_sequence raises 'Expected every length to be at most the padded "
         "sequence length 5, but got a length of 6'") for name in ("RNN", "LSTM", "GRU")},
     **{f"{name}_err_packed_hx_batch": (
-        "PackedSequence of batch 3 (enforce_sorted=False) with hx of batch 2: torch raises "
+        "deliberate deviation: PackedSequence of batch 3 (enforce_sorted=False) with hx of "
+        "batch 2: torch raises "
         "RuntimeError 'INDICES element is out of DATA bounds, id=2 axis_dim=2' (permuting "
         "hx), nnx 'Expected hidden size (2, 3, 4), got [2, 2, 4]' (LSTM: hidden[0])")
        for name in ("RNN", "LSTM", "GRU")},
-    **{f"{cell}_err_dtype_{which}": _CELL_DTYPE.format(what=what, found=found)
-       for cell in ("RNNCell", "LSTMCell", "GRUCell")
-       for which, what, found in (("hx", "hx", "Float but found Double"),
-                                  ("input", "input", "Double but found Float"))},
 }
 
 

@@ -17,7 +17,13 @@ import nnx
 from nnx._C._C import wrap
 from nnx.nn import Module, Parameter, init
 from nnx_layers._rnn import _node
-from nnx_layers._rnn.cells import GRUCell, LSTMCell, RNNCell, RNNCellBase  # noqa: F401
+from nnx_layers._rnn.cells import (  # noqa: F401  (the cells are public here)
+    GRUCell,
+    LSTMCell,
+    RNNCell,
+    RNNCellBase,
+    same_dtype_message,
+)
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 
@@ -211,6 +217,10 @@ class RNNBase(Module):
             else data.size(1)
         if batch_sizes is None and steps == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
+        weight = self._flat_weights[0]
+        for state in (hx, cx):
+            if state is not None and state.dtype != weight.dtype:
+                raise RuntimeError(same_dtype_message(state, weight))
         sizes = None if batch_sizes is None else np.asarray(batch_sizes._data)
         return _node.run_rnn(
             self.mode, data, hx, cx, self._flat_weights, has_bias=self.bias,

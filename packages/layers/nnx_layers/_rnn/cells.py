@@ -72,10 +72,10 @@ class RNNCellBase(Module):
             if len(shape) != 2:
                 raise RuntimeError(f"{name}: Expected hidden to be 1D or 2D, got "
                                    f"{state.dim()}D instead")
-        for t in (*states, self.weight_ih):
-            if t.dtype != input.dtype:
-                raise RuntimeError(f"expected scalar type {_scalar(input.dtype)} but found "
-                                   f"{_scalar(t.dtype)}")
+        # torch's GEMMs refuse the first operand whose dtype is not the weights'
+        for t in (input, *states):
+            if t.dtype != self.weight_ih.dtype:
+                raise RuntimeError(same_dtype_message(t, self.weight_ih))
         weights = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
         return _node.run_cell(mode, input, states[0], states[1] if len(states) > 1 else None,
                               weights)
@@ -83,11 +83,6 @@ class RNNCellBase(Module):
     def _zeros(self, input):
         shape = (input.size(0), self.hidden_size) if input.dim() == 2 else (self.hidden_size,)
         return wrap(np.zeros(shape, dtype=input._data.dtype))
-
-
-def _scalar(dtype):
-    return {"float16": "Half", "float32": "Float", "float64": "Double"}.get(dtype.name,
-                                                                            dtype.name)
 
 
 def _check_dims(name, input, hx, label="hidden"):
@@ -173,3 +168,10 @@ class GRUCell(RNNCellBase):
         _check_dims("GRUCell", input, hx)
         hx = self._zeros(input) if hx is None else hx
         return self._step("GRU", "GRUCell", input, (hx,))[0]
+
+
+def same_dtype_message(mat1, mat2):
+    """torch's message for an input or state whose dtype is not the weights' (its GEMM's)."""
+    names = {"float16": "Half", "float32": "Float", "float64": "Double"}
+    return (f"mat1 and mat2 must have the same dtype, but got {names.get(mat1.dtype.name)} "
+            f"and {names.get(mat2.dtype.name)}")
