@@ -41,13 +41,9 @@ def _string_padding(padding, w_spatial, stride, dilation):
     return before, after
 
 
-def _conv(fname, spatial, input, weight, bias, stride, padding, dilation, groups):
-    A.conv_types(fname, input, weight, bias,
-                 {"stride": stride, "padding": padding, "dilation": dilation,
-                  "groups": groups})
-    if bias is not None and bias._data.dtype != input._data.dtype:
-        raise RuntimeError(f"Input type ({A.CPP_NAMES[input._data.dtype.name]}) and bias type "
-                           f"({A.CPP_NAMES[bias._data.dtype.name]}) should be the same")
+def _operands(fname, spatial, input, weight, bias, groups):
+    """The batched input, whether it was batched, the arrays x, w, b and the number of
+    spatial dimensions, after the checks convolution and its transpose share."""
     input, batched = A.batchify(input, spatial, fname)
     x, w = input._data, weight._data
     b = None if bias is None else bias._data
@@ -56,6 +52,17 @@ def _conv(fname, spatial, input, weight, bias, stride, padding, dilation, groups
         raise RuntimeError("weight should have at least three dimensions")
     if groups <= 0:
         raise RuntimeError("non-positive groups is not supported")
+    return input, batched, x, w, b, dim
+
+
+def _conv(fname, spatial, input, weight, bias, stride, padding, dilation, groups):
+    A.conv_types(fname, input, weight, bias,
+                 {"stride": stride, "padding": padding, "dilation": dilation,
+                  "groups": groups})
+    if bias is not None and bias._data.dtype != input._data.dtype:
+        raise RuntimeError(f"Input type ({A.CPP_NAMES[input._data.dtype.name]}) and bias type "
+                           f"({A.CPP_NAMES[bias._data.dtype.name]}) should be the same")
+    input, batched, x, w, b, dim = _operands(fname, spatial, input, weight, bias, groups)
     stride = A.expand(A.as_list(stride, spatial), "stride", dim)
     dilation_list = A.as_list(dilation, spatial)
     extra = None
@@ -86,14 +93,7 @@ def _conv_transpose(fname, spatial, input, weight, bias, stride, padding, output
     A.transpose_types(fname, input, weight, bias,
                       {"stride": stride, "padding": padding, "output_padding": output_padding,
                        "groups": groups, "dilation": dilation}, positional)
-    input, batched = A.batchify(input, spatial, fname)
-    x, w = input._data, weight._data
-    b = None if bias is None else bias._data
-    dim = w.ndim - 2
-    if dim <= 0:
-        raise RuntimeError("weight should have at least three dimensions")
-    if groups <= 0:
-        raise RuntimeError("non-positive groups is not supported")
+    input, batched, x, w, b, dim = _operands(fname, spatial, input, weight, bias, groups)
     stride, padding, output_padding, dilation = (
         A.expand(A.as_list(v, spatial), name, dim)
         for v, name in ((stride, "stride"), (padding, "padding"),
