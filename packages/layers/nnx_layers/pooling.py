@@ -8,23 +8,12 @@ string, and calls ``nnx.nn.functional``.
 
 from nnx.nn import Module
 from nnx.nn import functional as F
+from nnx_layers._utils import _pair, _single, _triple
 
 __all__ = ["MaxPool1d", "MaxPool2d", "MaxPool3d", "AvgPool1d", "AvgPool2d", "AvgPool3d",
            "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
            "AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "AdaptiveMaxPool3d",
            "MaxUnpool1d", "MaxUnpool2d", "MaxUnpool3d", "LPPool1d", "LPPool2d", "LPPool3d"]
-
-
-def _single(x):
-    return tuple(x) if isinstance(x, (list, tuple)) else (x,)
-
-
-def _pair(x):
-    return tuple(x) if isinstance(x, (list, tuple)) else (x, x)
-
-
-def _triple(x):
-    return tuple(x) if isinstance(x, (list, tuple)) else (x, x, x)
 
 
 # -- max pooling ---------------------------------------------------------------------------
