@@ -14,7 +14,11 @@ direction (x3 for forward+backward), %peak is against a square sgemm in the same
     python benchmarks/bench_rnn.py                       # 1 and 2 threads, everything
     python benchmarks/bench_rnn.py --threads 1 --models LSTM --configs tiny small
     python benchmarks/bench_rnn.py --libs nnx            # one library (e.g. another venv)
-    python benchmarks/bench_rnn.py --memory              # peak RSS of one fwd+bwd instead
+    python benchmarks/bench_rnn.py --memory              # only the peak memory table
+    python benchmarks/bench_rnn.py --no-memory           # only the timings
+
+After the timings, each library's peak RSS growth over one forward+backward is measured in a
+fresh process per library, model and config (medium and large, first thread count).
 """
 
 import argparse
@@ -111,7 +115,9 @@ def worker(args):
         import torch
         torch.set_num_threads(args.threads[0])
     peak = sgemm_peak()
-    print(f"\n## {args.threads[0]} thread(s): sgemm peak {peak:.0f} GF/s; libs {', '.join(libs)}")
+    where = {lib: os.path.dirname(sys.modules[lib].__file__) for lib in libs}
+    print(f"\n## {args.threads[0]} thread(s): sgemm peak {peak:.0f} GF/s; libs "
+          + ", ".join(f"{lib} ({where[lib]})" for lib in libs))
     head = f"{'model':<5} {'config':<13} {'mode':<8}"
     for lib in libs:
         head += f" {lib + ' ms':>11} {'GF/s':>6} {'%pk':>4}"
@@ -157,8 +163,17 @@ def memory_worker(args):
     _, forward_backward = _make(lib, model, cfg, weights)
     with open("/proc/self/statm") as f:
         base = int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    try:    # reset the high-water mark, so that import and setup peaks do not count
+        with open("/proc/self/clear_refs", "w") as f:
+            f.write("5")
+    except OSError:
+        pass
     forward_backward()
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):     # the reset high-water mark, in kB
+                peak = int(line.split()[1]) * 1024
     print(f"{lib:<6} {model:<5} {cfg:<13} peak growth {(peak - base) / 2**20:8.1f} MiB")
 
 
@@ -177,28 +192,47 @@ def main():
     ap.add_argument("--configs", nargs="+", default=list(CONFIGS), choices=list(CONFIGS))
     ap.add_argument("--libs", nargs="+", default=["nnx", "torch"], choices=["nnx", "torch"])
     ap.add_argument("--rounds", type=int, default=3)
-    ap.add_argument("--memory", action="store_true")
+    ap.add_argument("--memory", action="store_true", help="only the peak memory table")
+    ap.add_argument("--no-memory", action="store_true", help="only the timings")
     ap.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
+    ap.add_argument("--site-dirs", nargs="*", default=[], help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.worker:
+        import site
+        for path in args.site_dirs:
+            if path not in sys.path:
+                site.addsitedir(path)
         (memory_worker if args.memory else worker)(args)
         return
-    if args.memory:
-        jobs = [([lib], [m], [c]) for m in args.models for c in ("medium", "large")
-                if c in args.configs for lib in args.libs if _importable(lib)]
-    else:
-        jobs = [(args.libs, args.models, args.configs)]
-    for threads in args.threads:
-        env = dict(os.environ)
-        for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
-            env[var] = str(threads)
-        for libs, models, configs in jobs:
-            cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads",
-                   str(threads), "--rounds", str(args.rounds), "--libs", *libs,
-                   "--models", *models, "--configs", *configs]
-            if args.memory:
-                cmd.append("--memory")
-            subprocess.run(cmd, env=env, check=True)
+    if not args.memory:
+        for threads in args.threads:
+            _spawn(args, threads, args.libs, args.models, args.configs, memory=False)
+    if args.memory or not args.no_memory:
+        print(f"\n## peak memory of one forward+backward ({args.threads[0]} thread(s))",
+              flush=True)
+        for model in args.models:
+            for cfg in ("medium", "large"):
+                if cfg not in args.configs:
+                    continue
+                for lib in args.libs:
+                    if _importable(lib):
+                        _spawn(args, args.threads[0], [lib], [model], [cfg], memory=True)
+
+
+def _spawn(args, threads, libs, models, configs, memory):
+    """One worker process with every BLAS / OpenMP pool sized to ``threads``."""
+    env = dict(os.environ)
+    for var in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
+        env[var] = str(threads)
+    cmd = [sys.executable, os.path.abspath(__file__), "--worker", "--threads", str(threads),
+           "--rounds", str(args.rounds), "--libs", *libs, "--models", *models,
+           "--configs", *configs]
+    if memory:
+        cmd.append("--memory")
+    # the site dirs this process added (e.g. the dev venv's, for its editable nnx, next to
+    # the torch venv's): a plain child of the same interpreter would not see them
+    cmd += ["--site-dirs", *[p for p in sys.path if p.endswith("site-packages")]]
+    subprocess.run(cmd, env=env, check=True)
 
 
 if __name__ == "__main__":

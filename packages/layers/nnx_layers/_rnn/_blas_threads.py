@@ -39,11 +39,12 @@ def _candidate_paths():
     return [p for p in paths if "64" not in os.path.basename(p)]
 
 
-def _find_setter():
+def _find_functions():
+    """(set_num_threads_local, get_num_threads) of the BLAS the driver calls, or Nones."""
     try:
         paths = _candidate_paths()
     except ImportError:
-        return None
+        return None, None
     for path in paths:
         try:
             lib = ctypes.CDLL(path)
@@ -51,14 +52,33 @@ def _find_setter():
             continue
         for name in ("openblas_set_num_threads_local", "scipy_openblas_set_num_threads_local"):
             setter = getattr(lib, name, None)
-            if setter is not None:
-                setter.argtypes = [ctypes.c_int]
-                setter.restype = ctypes.c_int
-                return setter
-    return None
+            if setter is None:
+                continue
+            setter.argtypes = [ctypes.c_int]
+            setter.restype = ctypes.c_int
+            getter = None      # scipy's copy renames every symbol but the setter
+            for name in ("openblas_get_num_threads", "scipy_openblas_get_num_threads"):
+                getter = getter or getattr(lib, name, None)
+            if getter is not None:
+                getter.argtypes = []
+                getter.restype = ctypes.c_int
+            return setter, getter
+    return None, None
 
 
-_SETTER = _find_setter()
+_SETTER, _GETTER = _find_functions()
+
+
+def two_directions_at_once():
+    """Whether the two directions of a bidirectional layer may run on two threads at once.
+
+    Only where the BLAS has at least two threads (the user allowed two cores) and its count
+    can be set per calling thread (each direction then runs its GEMMs on one thread, so the
+    two never oversubscribe the cores).
+    """
+    if _SETTER is None or _GETTER is None:
+        return False
+    return _GETTER() >= 2 and (os.cpu_count() or 1) >= 2
 
 
 def call_on_one_thread_if(small, fn, *args):

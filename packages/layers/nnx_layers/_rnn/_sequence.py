@@ -13,7 +13,11 @@ backward does the time loop, then one GEMM each for dW_ih, dW_hh, dW_hr and dx o
 import numpy as np
 
 from nnx_layers._rnn import _driver
-from nnx_layers._rnn._blas_threads import ONE_THREAD_BELOW, call_on_one_thread_if
+from nnx_layers._rnn._blas_threads import (
+    ONE_THREAD_BELOW,
+    call_on_one_thread_if,
+    two_directions_at_once,
+)
 
 CELL_CODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}
 NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -37,6 +41,78 @@ def _matmul(a, trans_a, b, trans_b, c, beta=0.0):
 
 def _empty(dtype):
     return np.empty((0, 0), dtype=dtype)
+
+# From this many multiply-adds per step the forward's recurrent GEMM runs gate-major
+# (W_hh h^T, see ``_driver.layer_forward``).  Measured per step (1 thread): 10-20% faster
+# on the large LSTM (64 x 4096 x 1024), no faster on the medium one (32 x 1024 x 256),
+# 2x slower on the small one (0.5M); the GRU forward, whose row-major GEMM writes a
+# separate scratch, gained ~10% on medium (32 x 768 x 256 = 6.3M)
+GATE_MAJOR_FROM = {"LSTM": 64_000_000, "GRU": 4_000_000, "RNN_TANH": 64_000_000,
+                   "RNN_RELU": 64_000_000}
+# Below this many multiply-adds per direction (all steps, recurrent GEMMs only) a second
+# thread's hand-off (~50 us) is not worth it
+TWO_THREADS_FROM = 20_000_000
+_POOL = []
+
+
+def _worth_two_threads(macs):
+    return macs >= TWO_THREADS_FROM and two_directions_at_once()
+
+
+def _pool():
+    if not _POOL:
+        from concurrent.futures import ThreadPoolExecutor
+        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="nnx-rnn-reverse"))
+    return _POOL[0]
+
+
+def _run_jobs(jobs, concurrent):
+    """Run each (fn, *args) of ``jobs`` (one per direction); returns their results in order.
+
+    ``concurrent``: the reverse direction runs on a worker thread while this thread runs the
+    forward one, each with one BLAS thread (the driver releases the GIL for its loops and
+    GEMMs, and the directions touch disjoint outputs)."""
+    if not concurrent:
+        return [job[0](*job[1:]) for job in jobs]
+    future = _pool().submit(call_on_one_thread_if, True, *jobs[1])
+    first = call_on_one_thread_if(True, *jobs[0])
+    return [first, future.result()]
+
+
+def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state, y,
+                       sizes, offsets, B, H, Hout):
+    """Input projection and time loop of one layer and direction; returns its saved buffers."""
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
+    N, dtype = layer_in.shape[0], layer_in.dtype
+    G = NUM_GATES[mode]
+    empty = _empty(dtype)
+    gates = np.empty((N, G * H), dtype=dtype)
+    beta = 0.0
+    if b_ih is not None:
+        gates[...] = b_ih if mode == "GRU" else b_ih + b_hh
+        beta = 1.0
+    _matmul(layer_in, False, w_ih, True, gates, beta)
+    rows = N if keep else B      # without backward, one step's rows are reused
+    h_prev = np.empty((rows, Hout), dtype=dtype)
+    c_prev = np.empty((rows, H), dtype=dtype) if mode == "LSTM" else empty
+    extra = np.empty((rows, H), dtype=dtype) if mode in ("LSTM", "GRU") else empty
+    m = np.empty((rows, H), dtype=dtype) if w_hr is not None else empty
+    scratch = np.empty((B, G * H), dtype=dtype) if mode == "GRU" else empty
+    b_gru = empty
+    if mode == "GRU":   # the step kernel adds b_hh itself (zeros without bias)
+        b_gru = (np.zeros((1, G * H), dtype) if b_hh is None else b_hh.reshape(1, -1))
+    w_hr_t = np.ascontiguousarray(w_hr.T) if w_hr is not None else empty
+    macs = B * G * H * Hout         # of one step's recurrent GEMM
+    if macs >= GATE_MAJOR_FROM[mode]:
+        w_hh_t, rec_t = empty, np.empty((G * H, B), dtype=dtype)
+    else:
+        w_hh_t, rec_t = np.ascontiguousarray(w_hh.T), empty
+    call_on_one_thread_if(
+        macs < ONE_THREAD_BELOW, _driver.layer_forward,
+        cell, d == 1, gates, w_hh_t, w_hh, rec_t, b_gru, w_hr_t,
+        h_state, c_state, h_prev, c_prev, extra, m, y, d * Hout, scratch, sizes, offsets,
+        keep)
+    return gates, h_prev, c_prev, extra, m
 
 
 class Tape:
@@ -71,35 +147,16 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     tape = Tape(mode, sizes, offsets, weights, D) if keep else None
     layer_in = np.ascontiguousarray(x)
     y = None
+    concurrent = D == 2 and _worth_two_threads(N * G * H * Hout)
     for layer in range(num_layers):
         y = np.empty((N, D * Hout), dtype=dtype)
-        if sizes.sum() < N:         # rows past the last step (torch ignores them): zeros
-            y[sizes.sum():] = 0
-        saved = []
-        for d in range(D):
-            w_ih, w_hh, b_ih, b_hh, w_hr = weights[layer * D + d]
-            gates = np.empty((N, G * H), dtype=dtype)
-            beta = 0.0
-            if b_ih is not None:
-                gates[...] = b_ih if mode == "GRU" else b_ih + b_hh
-                beta = 1.0
-            _matmul(layer_in, False, w_ih, True, gates, beta)
-            rows = N if keep else B      # without backward, one step's rows are reused
-            h_prev = np.empty((rows, Hout), dtype=dtype)
-            c_prev = np.empty((rows, H), dtype=dtype) if mode == "LSTM" else empty
-            extra = np.empty((rows, H), dtype=dtype) if mode in ("LSTM", "GRU") else empty
-            m = np.empty((rows, H), dtype=dtype) if w_hr is not None else empty
-            scratch = np.empty((B, G * H), dtype=dtype) if mode == "GRU" else empty
-            b_gru = empty
-            if mode == "GRU":   # the step kernel adds b_hh itself (zeros without bias)
-                b_gru = (np.zeros((1, G * H), dtype) if b_hh is None else b_hh.reshape(1, -1))
-            w_hr_t = np.ascontiguousarray(w_hr.T) if w_hr is not None else empty
-            call_on_one_thread_if(
-                B * G * H * Hout < ONE_THREAD_BELOW, _driver.layer_forward,
-                cell, d == 1, gates, np.ascontiguousarray(w_hh.T), b_gru, w_hr_t,
-                h_n[layer * D + d], empty if c_n is None else c_n[layer * D + d],
-                h_prev, c_prev, extra, m, y, d * Hout, scratch, sizes, offsets, keep)
-            saved.append((gates, h_prev, c_prev, extra, m))
+        used = int(sizes.sum())
+        if used < N:                # rows past the last step (torch ignores them): zeros
+            y[used:] = 0
+        jobs = [(_forward_direction, mode, cell, d, keep, layer_in, weights[layer * D + d],
+                 h_n[layer * D + d], empty if c_n is None else c_n[layer * D + d], y,
+                 sizes, offsets, B, H, Hout) for d in range(D)]
+        saved = _run_jobs(jobs, concurrent)
         mask = None
         next_in = y
         if training and dropout > 0 and layer < num_layers - 1:
@@ -128,47 +185,59 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
     grads = [None] * len(tape.weights)
     dx = None
     B, Hout = dh0.shape[1], dh0.shape[2]
+    concurrent = D == 2 and _worth_two_threads(
+        dy.shape[0] * tape.weights[0][1].shape[0] * Hout)
     for layer in range(len(tape.layers) - 1, -1, -1):
         layer_in, saved, mask = tape.layers[layer]
-        N = layer_in.shape[0]
         want_dx = layer > 0 or need_input
+        jobs = [(_backward_direction, mode, cell, d, layer_in, tape.weights[layer * D + d],
+                 saved[d], dy, dh0[layer * D + d], empty if dc0 is None else dc0[layer * D + d],
+                 need_weights[layer * D + d] if need_weights else (True,) * 5,
+                 sizes, offsets, B, Hout) for d in range(D)]
+        results = _run_jobs(jobs, concurrent)
         dx = np.zeros(layer_in.shape, dtype=dtype) if want_dx else None
-        for d in range(D):
-            w_ih, w_hh, b_ih, b_hh, w_hr = tape.weights[layer * D + d]
-            gates, h_prev, c_prev, extra, m = saved[d]
-            GH = gates.shape[1]
-            dgx = np.empty((N, GH), dtype=dtype)
-            dgh = np.empty((N, GH), dtype=dtype) if mode == "GRU" else empty
-            proj = w_hr is not None
-            dh_all = np.empty((N, w_hr.shape[0]), dtype=dtype) if proj else empty
-            dm = np.empty((B, w_hr.shape[1]), dtype=dtype) if proj else empty
-            used = sizes.sum()
-            for buf in (dgx, dgh, dh_all):      # rows no step covers add nothing
-                buf[used:] = 0
-            call_on_one_thread_if(
-                B * GH * Hout < ONE_THREAD_BELOW, _driver.layer_backward,
-                cell, d == 1, gates, h_prev, c_prev, extra, w_hh,
-                w_hr if proj else empty, dy, d * Hout, dh0[layer * D + d],
-                empty if dc0 is None else dc0[layer * D + d], dgx, dgh, dh_all, dm,
-                sizes, offsets)
-            dg_rec = dgh if mode == "GRU" else dgx
-            want = need_weights[layer * D + d] if need_weights else (True,) * 5
-            g_ih = g_hh = g_bih = g_bhh = g_hr = None     # frozen weights: no GEMM
-            if want[0]:
-                g_ih = np.empty(w_ih.shape, dtype=dtype)
-                _matmul(dgx, True, layer_in, False, g_ih)
-            if want[1]:
-                g_hh = np.empty(w_hh.shape, dtype=dtype)
-                _matmul(dg_rec, True, h_prev, False, g_hh)
-            if b_ih is not None:
-                g_bih = dgx.sum(0) if want[2] else None
-                g_bhh = dg_rec.sum(0) if want[3] else None
-            if proj and want[4]:
-                g_hr = np.empty(w_hr.shape, dtype=dtype)
-                _matmul(dh_all, True, m, False, g_hr)
-            if dx is not None:
-                _matmul(dgx, False, w_ih, False, dx, 1.0)
-            grads[layer * D + d] = (g_ih, g_hh, g_bih, g_bhh, g_hr)
+        for d, (group, dgx) in enumerate(results):
+            grads[layer * D + d] = group
+            if dx is not None:       # after both directions: they add into the same dx
+                _matmul(dgx, False, tape.weights[layer * D + d][0], False, dx, 1.0)
         if layer > 0:
             dy = dx * mask if mask is not None else dx
     return dx, dh0, dc0, grads
+
+
+def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, dc_state,
+                        want, sizes, offsets, B, Hout):
+    """Backward through time of one layer and direction, then its weight gradients (one
+    GEMM each over all rows).  Returns ((g_ih, g_hh, g_bih, g_bhh, g_hr), dgx)."""
+    w_ih, w_hh, b_ih, b_hh, w_hr = weights
+    gates, h_prev, c_prev, extra, m = saved
+    N, GH, dtype = layer_in.shape[0], gates.shape[1], dy.dtype
+    empty = _empty(dtype)
+    dgx = np.empty((N, GH), dtype=dtype)
+    dgh = np.empty((N, GH), dtype=dtype) if mode == "GRU" else empty
+    proj = w_hr is not None
+    dh_all = np.empty((N, w_hr.shape[0]), dtype=dtype) if proj else empty
+    dm = np.empty((B, w_hr.shape[1]), dtype=dtype) if proj else empty
+    used = int(sizes.sum())
+    if used < N:
+        for buf in (dgx, dgh, dh_all):      # rows no step covers add nothing
+            buf[used:] = 0
+    call_on_one_thread_if(
+        B * GH * Hout < ONE_THREAD_BELOW, _driver.layer_backward,
+        cell, d == 1, gates, h_prev, c_prev, extra, w_hh, w_hr if proj else empty, dy,
+        d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets)
+    dg_rec = dgh if mode == "GRU" else dgx
+    g_ih = g_hh = g_bih = g_bhh = g_hr = None     # frozen weights: no GEMM
+    if want[0]:
+        g_ih = np.empty(w_ih.shape, dtype=dtype)
+        _matmul(dgx, True, layer_in, False, g_ih)
+    if want[1]:
+        g_hh = np.empty(w_hh.shape, dtype=dtype)
+        _matmul(dg_rec, True, h_prev, False, g_hh)
+    if b_ih is not None:
+        g_bih = dgx.sum(0) if want[2] else None
+        g_bhh = dg_rec.sum(0) if want[3] else None
+    if proj and want[4]:
+        g_hr = np.empty(w_hr.shape, dtype=dtype)
+        _matmul(dh_all, True, m, False, g_hr)
+    return (g_ih, g_hh, g_bih, g_bhh, g_hr), dgx
