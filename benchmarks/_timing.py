@@ -33,6 +33,22 @@ def alternate(cases, rounds=5, pause=0.3, **kwargs):
     return {name: statistics.median(v) for name, v in results.items()}
 
 
+def compare(per_lib, scale, unit, keyword="", **kwargs):
+    """``report`` rows for ``per_lib`` (library name -> {case name -> fn}): each case of the
+    first library (those whose name contains ``keyword``) timed with ``alternate(**kwargs)``
+    across the libraries, in ``unit`` (seconds times ``scale``), and the nnx/torch ratio
+    when both ran."""
+    rows = []
+    for case in next(iter(per_lib.values())):
+        if keyword.lower() not in case.lower():
+            continue
+        times = alternate({lib: fns[case] for lib, fns in per_lib.items()}, **kwargs)
+        rows += [(f"{lib}: {case}", t * scale, unit) for lib, t in times.items()]
+        if len(times) == 2:
+            rows.append((f"ratio nnx/torch: {case}", times["nnx"] / times["torch"], "x"))
+    return rows
+
+
 def try_import_torch():
     try:
         import torch

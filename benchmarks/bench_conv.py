@@ -14,7 +14,7 @@ import os
 
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
-from _timing import alternate, report, try_import_torch  # noqa: E402
+from _timing import compare, report, try_import_torch  # noqa: E402
 
 import nnx  # noqa: E402
 
@@ -54,13 +54,7 @@ def main():
     per_lib = {"nnx": cases(nnx)}
     if torch is not None:
         per_lib["torch"] = cases(torch)
-    rows = []
-    for case in per_lib["nnx"]:
-        times = alternate({lib: fns[case] for lib, fns in per_lib.items()}, rounds=3,
-                          repeat=5, warmup=1, pause=0.2)
-        rows += [(f"{lib}: {case}", t * 1e3, "ms") for lib, t in times.items()]
-        if torch is not None:
-            rows.append((f"ratio nnx/torch: {case}", times["nnx"] / times["torch"], "x"))
+    rows = compare(per_lib, 1e3, "ms", rounds=3, repeat=5, warmup=1, pause=0.2)
     report("Conv2d(64, 64, 3, padding=1) and Conv1d(64, 64, 5), float32", rows)
 
 

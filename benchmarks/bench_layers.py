@@ -20,7 +20,7 @@ import sys
 # _timing sits next to this file (found also under runpy.run_path, which does not put
 # the script's folder on sys.path)
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _timing import alternate, report, try_import_torch  # noqa: E402
+from _timing import compare, report, try_import_torch  # noqa: E402
 
 MAPS = (32, 64, 32, 32)
 TOKENS = (64, 128, 512)
@@ -101,15 +101,8 @@ def main(argv=None):
         torch = try_import_torch()
         if torch is not None:
             per_lib["torch"] = cases(torch)
-    rows = []
-    for case in next(iter(per_lib.values())):
-        if args.keyword.lower() not in case.lower():
-            continue
-        times = alternate({lib: fns[case] for lib, fns in per_lib.items()}, rounds=3,
-                          repeat=5, warmup=1, pause=0.1)
-        rows += [(f"{lib}: {case}", t * 1e3, "ms") for lib, t in times.items()]
-        if len(times) == 2:
-            rows.append((f"ratio nnx/torch: {case}", times["nnx"] / times["torch"], "x"))
+    rows = compare(per_lib, 1e3, "ms", args.keyword, rounds=3, repeat=5, warmup=1,
+                   pause=0.1)
     report("layers, forward + backward (float32, torch on 1 thread)", rows)
 
 

@@ -6,7 +6,7 @@ calling F.linear, since layers live in nnx-layers; torch: nn.Linear), so both li
 have the same tree, parameter count and state_dict keys.
 """
 
-from _timing import alternate, report, try_import_torch
+from _timing import compare, report, try_import_torch
 
 import nnx
 
@@ -56,12 +56,7 @@ def main():
     per_lib = {"nnx": cases(nnx, nnx_model(), nnx.optim)}
     if torch is not None:
         per_lib["torch"] = cases(torch, torch_model(torch), torch.optim)
-    rows = []
-    for case in per_lib["nnx"]:
-        times = alternate({lib: fns[case] for lib, fns in per_lib.items()}, rounds=5, repeat=9)
-        rows += [(f"{lib}: {case}", t * 1e6, "us") for lib, t in times.items()]
-        if torch is not None:
-            rows.append((f"ratio nnx/torch: {case}", times["nnx"] / times["torch"], "x"))
+    rows = compare(per_lib, 1e6, "us", rounds=5, repeat=9)
     report(f"module machinery ({DEPTH} linear layers of {WIDTH}, 1 thread)", rows)
 
 

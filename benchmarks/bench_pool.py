@@ -13,7 +13,7 @@ medians of the same protocol).
 import argparse
 import importlib
 
-from _timing import alternate, report, try_import_torch
+from _timing import compare, report, try_import_torch
 
 BATCH = (32, 64, 32, 32)
 
@@ -55,13 +55,7 @@ def main(argv=None):
         torch = try_import_torch()
         if torch is not None:
             per_lib["torch"] = cases(torch)
-    rows = []
-    for case in next(iter(per_lib.values())):
-        times = alternate({lib: fns[case] for lib, fns in per_lib.items()}, rounds=3,
-                          repeat=5, warmup=1, pause=0.2)
-        rows += [(f"{lib}: {case}", t * 1e3, "ms") for lib, t in times.items()]
-        if len(times) == 2:
-            rows.append((f"ratio nnx/torch: {case}", times["nnx"] / times["torch"], "x"))
+    rows = compare(per_lib, 1e3, "ms", rounds=3, repeat=5, warmup=1, pause=0.2)
     report(f"MaxPool2d(2) and AvgPool2d(3, stride=2, padding=1) on {BATCH} float32", rows)
 
 

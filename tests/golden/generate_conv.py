@@ -14,29 +14,20 @@ import sys
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
-import cases as _cases  # noqa: E402
 import conv_cases  # noqa: E402
-from generate import FORMAT, meta_entries, run, run_case  # noqa: E402
+from generate import FORMAT, compute_table, run, table_tolerance  # noqa: E402
 
 DEFAULT_OUT = os.path.join(HERE, "conv_golden.npz")
 
 
 def compute_all(torch) -> dict:
-    torch.manual_seed(0)
-    torch.set_num_threads(1)
-    entries = meta_entries(torch, FORMAT, [c.name for c in conv_cases.CASES])
-    for case in conv_cases.CASES:
-        entries.update(run_case(torch, case))
-    return entries
-
-
-def _tolerance(key, dtype):
-    return _cases.tolerance(conv_cases.CASES_BY_NAME[key.split("/", 1)[0]], dtype)
+    return compute_table(torch, conv_cases.CASES, FORMAT, "conv_cases.py")
 
 
 def main(argv=None) -> int:
     summary = f"{len(conv_cases.CASES)} convolution / pad / fold cases"
-    return run(__doc__.split("\n\n")[0], compute_all, DEFAULT_OUT, summary, _tolerance, argv)
+    return run(__doc__.split("\n\n")[0], compute_all, DEFAULT_OUT, summary,
+               table_tolerance(conv_cases.CASES_BY_NAME), argv)
 
 
 if __name__ == "__main__":

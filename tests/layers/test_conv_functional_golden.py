@@ -8,47 +8,27 @@ gradients of ``(out * w).sum()`` (w stored in the fixture).  It never imports to
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import os
-import sys
 import warnings
 
 import numpy as np
 import pytest
+from _golden_replay import assert_covers, load_fixture, load_golden_module
 
 import nnx
 
 F = nnx.nn.functional
-GOLDEN_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), os.pardir, "golden")
-FIXTURE = os.path.join(GOLDEN_DIR, "conv_golden.npz")
-
-
-def _load_table():
-    if GOLDEN_DIR not in sys.path:
-        sys.path.append(GOLDEN_DIR)    # conv_cases imports cases.py, its neighbour
-    spec = importlib.util.spec_from_file_location("_nnx_conv_golden_cases",
-                                                  os.path.join(GOLDEN_DIR, "conv_cases.py"))
-    mod = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(mod)
-    return mod
-
-
-table = _load_table()
-import cases  # noqa: E402  (tests/golden, on sys.path once the table is loaded)
+table = load_golden_module("_nnx_conv_golden_cases", "conv_cases.py")
+cases = load_golden_module("cases", "cases.py")
 
 
 @pytest.fixture(scope="module")
 def golden():
-    with np.load(FIXTURE, allow_pickle=False) as f:
-        data = {k: f[k] for k in f.files}
-    assert str(data["__meta__/torch_version"]).split("+")[0] == "2.13.0"
-    return data
+    return load_fixture("conv_golden.npz")
 
 
 def test_fixture_covers_table(golden):
-    assert sorted(str(n) for n in golden["__meta__/cases"]) == sorted(table.CASES_BY_NAME), (
-        "conv_golden.npz is stale: run tests/golden/generate_conv.py with torch==2.13.0")
+    assert_covers(golden, table.CASES_BY_NAME, "conv_golden.npz", "generate_conv.py")
 
 
 def _close(actual, expected, case, what):

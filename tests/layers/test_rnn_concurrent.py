@@ -24,10 +24,10 @@ def _run(mode, x, sizes, h0, c0, weights, d_out, d_hn, d_cn):
     return [a for a in (out, h_n, c_n, dx, dh0, dc0) if a is not None] + flat
 
 
-@pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("mode,n_in,H,P,sizes", CASES)
-def test_two_threads_match_one(monkeypatch, mode, n_in, H, P, sizes, dtype):
-    rng = np.random.default_rng(n_in * H + P)
+def _args(seed, mode, n_in, H, P, sizes, dtype):
+    """``_run``'s arguments: random weights (2 layers x 2 directions), input, initial
+    states and output gradients."""
+    rng = np.random.default_rng(seed)
     G, L, D = _sequence.NUM_GATES[mode], 2, 2
     Hout, N, B = P or H, sum(sizes), sizes[0]
 
@@ -36,12 +36,15 @@ def test_two_threads_match_one(monkeypatch, mode, n_in, H, P, sizes, dtype):
 
     weights = [(arr(G * H, n_in if k < D else D * Hout), arr(G * H, Hout), arr(G * H),
                 arr(G * H), arr(P, H) if P else None) for k in range(L * D)]
-    x = arr(N, n_in)
-    h0 = arr(L * D, B, Hout)
-    c0 = arr(L * D, B, H) if mode == "LSTM" else None
-    d_out, d_hn = arr(N, D * Hout), arr(L * D, B, Hout)
-    d_cn = arr(L * D, B, H) if mode == "LSTM" else None
-    args = (mode, x, sizes, h0, c0, weights, d_out, d_hn, d_cn)
+    return (mode, arr(N, n_in), sizes, arr(L * D, B, Hout),
+            arr(L * D, B, H) if mode == "LSTM" else None, weights, arr(N, D * Hout),
+            arr(L * D, B, Hout), arr(L * D, B, H) if mode == "LSTM" else None)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode,n_in,H,P,sizes", CASES)
+def test_two_threads_match_one(monkeypatch, mode, n_in, H, P, sizes, dtype):
+    args = _args(n_in * H + P, mode, n_in, H, P, sizes, dtype)
     monkeypatch.setattr(_sequence, "two_directions_at_once", lambda: False)
     one = _run(*args)
     monkeypatch.setattr(_sequence, "two_directions_at_once", lambda: True)
@@ -60,18 +63,7 @@ def test_gate_major_recurrent_gemm_matches_row_major(monkeypatch, mode, n_in, H,
                                                      dtype):
     """The forward's gate-major recurrent GEMM (``GATE_MAJOR_FROM``, large shapes only by
     default) forced on small ones: same values, states and gradients."""
-    rng = np.random.default_rng(7 * n_in + H + P)
-    G, L, D = _sequence.NUM_GATES[mode], 2, 2
-    Hout, N, B = P or H, sum(sizes), sizes[0]
-
-    def arr(*shape):
-        return rng.uniform(-0.6, 0.6, shape).astype(dtype)
-
-    weights = [(arr(G * H, n_in if k < D else D * Hout), arr(G * H, Hout), arr(G * H),
-                arr(G * H), arr(P, H) if P else None) for k in range(L * D)]
-    args = (mode, arr(N, n_in), sizes, arr(L * D, B, Hout),
-            arr(L * D, B, H) if mode == "LSTM" else None, weights, arr(N, D * Hout),
-            arr(L * D, B, Hout), arr(L * D, B, H) if mode == "LSTM" else None)
+    args = _args(7 * n_in + H + P, mode, n_in, H, P, sizes, dtype)
     row_major = _run(*args)
     monkeypatch.setattr(_sequence, "GATE_MAJOR_FROM", dict.fromkeys(_sequence.GATE_MAJOR_FROM, 0))
     gate_major = _run(*args)

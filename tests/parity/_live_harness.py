@@ -195,23 +195,27 @@ def _observe(spec, lib, result, torch_state, is_torch):
     result["out"] = [(_dtype_name(t), tuple(t.shape), _np(t)) if hasattr(t, "dtype")
                      else ("py", None, t) for t in outs]
     if spec.backward and leaves:
-        def backward():
-            total = None
-            for i, t in enumerate(outs):
-                if not (hasattr(t, "requires_grad") and t.requires_grad):
-                    continue
-                g = np.random.default_rng(100 + i).standard_normal(tuple(t.shape))
-                term = (t * lib.tensor(g.tolist(), dtype=t.dtype)).sum()
-                total = term if total is None else total + term
-            if total is not None:
-                total.backward()
-            return total is not None
-        result["backward"] = _step("backward", backward)
+        result["backward"] = _step("backward", lambda: backward_weighted(lib, outs, 100))
         result["grads"] = [_np(x.grad) for x in leaves]
     if module is not None:
         result["params"] = [(n, _np(p), _np(p.grad)) for n, p in module.named_parameters()]
         result["buffers"] = [(n, None if b is None else _dtype_name(b), _np(b))
                              for n, b in module.named_buffers()]
+
+
+def backward_weighted(lib, outs, seed):
+    """Back-propagate ``sum_i (out_i * G_i).sum()`` over the outputs that require grad,
+    ``G_i`` standard normal from ``default_rng(seed + i)``; False when none does."""
+    total = None
+    for i, t in enumerate(outs):
+        if not getattr(t, "requires_grad", False):
+            continue
+        g = np.random.default_rng(seed + i).standard_normal(tuple(t.shape))
+        term = (t * lib.tensor(g.tolist(), dtype=t.dtype)).sum()
+        total = term if total is None else total + term
+    if total is not None:
+        total.backward()
+    return total is not None
 
 
 def _close(a, b, dtype, tol):

@@ -16,7 +16,7 @@ from __future__ import annotations
 import warnings
 
 import numpy as np
-from _live_harness import _close, normalise_torch
+from _live_harness import _close, backward_weighted, normalise_torch
 
 TOL = {"float32": (1e-5, 1e-5), "float64": (1e-10, 1e-10)}
 
@@ -99,15 +99,7 @@ def _observe(spec, lib, result, torch_state, stage):
     result["out"] = [None if t is None else (str(t.dtype).split(".")[-1], tuple(t.shape),
                                              _np(t)) for t in flat]
     stage[0] = "backward"
-    total = None
-    for i, t in enumerate(flat):
-        if t is None or not t.requires_grad:
-            continue
-        g = np.random.default_rng(200 + i).standard_normal(tuple(t.shape))
-        term = (t * lib.tensor(g.tolist(), dtype=t.dtype)).sum()
-        total = term if total is None else total + term
-    if total is not None:
-        total.backward()
+    backward_weighted(lib, flat, 200)
     result["grads"] = [_np(t.grad) for t in leaves]
     result["param_grads"] = [(n, _np(p.grad)) for n, p in module.named_parameters()]
 

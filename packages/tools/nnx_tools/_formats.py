@@ -104,10 +104,12 @@ def read_safetensors(path, progress):
 
     tensors = OrderedDict()
     try:
+        header = None                 # parsed once, on the first bfloat16 tensor
         with safe_open(os.fspath(path), framework="np") as f:
             for name in f.keys():
                 if f.get_slice(name).get_dtype() == "BF16":
-                    tensors[name] = _read_bfloat16(path, name)
+                    header = header or _safetensors_header(path)
+                    tensors[name] = _read_bfloat16(path, name, header)
                 else:
                     tensors[name] = f.get_tensor(name)
                 if progress:
@@ -120,19 +122,27 @@ def read_safetensors(path, progress):
     return tensors
 
 
-def _read_bfloat16(path, name):
-    """safetensors' NumPy API cannot make bfloat16 arrays: read the raw 16-bit patterns
-    (the header says where) and widen them to float32, which is exact."""
+def _safetensors_header(path):
+    """(file size, header length, header dict) of a safetensors file."""
     size = os.path.getsize(path)
     with open(path, "rb") as f:
         header_len = int.from_bytes(f.read(8), "little")
         if header_len > size - 8:
             raise ConvertError(f"{path}: safetensors header is longer than the file")
-        entry = json.loads(f.read(header_len))[name]
-        begin, end = entry["data_offsets"]
-        count = math.prod(entry["shape"])
-        if end - begin != 2 * count or 8 + header_len + end > size:
-            raise ConvertError(f"{path}: bfloat16 tensor {name!r} has inconsistent offsets")
+        return size, header_len, json.loads(f.read(header_len))
+
+
+def _read_bfloat16(path, name, header):
+    """safetensors' NumPy API cannot make bfloat16 arrays: read the raw 16-bit patterns
+    (``header``, from ``_safetensors_header``, says where) and widen them to float32, which
+    is exact."""
+    size, header_len, entries = header
+    entry = entries[name]
+    begin, end = entry["data_offsets"]
+    count = math.prod(entry["shape"])
+    if end - begin != 2 * count or 8 + header_len + end > size:
+        raise ConvertError(f"{path}: bfloat16 tensor {name!r} has inconsistent offsets")
+    with open(path, "rb") as f:
         f.seek(8 + header_len + begin)
         bits = np.frombuffer(f.read(end - begin), "<u2").astype(np.uint32)
     return (bits << 16).view(np.float32).reshape(entry["shape"])

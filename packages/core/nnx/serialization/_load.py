@@ -154,6 +154,10 @@ class _Reader:
             persistent_load=persistent_load, build=_storages.build,
         )
 
+    def _persistent_load(self, pid):
+        # each format's _make_storage(storage_type, key, location, numel) creates a new one
+        return self.storage_from_pid(pid, self._make_storage)
+
     def storage_from_pid(self, pid, make):
         """Check a persistent id ``('storage', type, key, location, numel, ...)``; return the
         storage for its key (``make(storage_type, key, location, numel)`` creates one)."""
@@ -213,9 +217,6 @@ class _ZipReader(_Reader):
         info = self._record_info("data.pkl")
         data = self._read_record(info, self._buffer_for(info))
         return self.unpickler(io.BytesIO(data), len(data), self._persistent_load).load()
-
-    def _persistent_load(self, pid):
-        return self.storage_from_pid(pid, self._make_storage)
 
     def _make_storage(self, storage_type, key, location, numel):
         info = self._record_info("data/" + key)
@@ -330,9 +331,6 @@ class _LegacyReader(_Reader):
             raise CheckpointError("invalid storage key list")
         self._read_storages(keys)
         return result
-
-    def _persistent_load(self, pid):
-        return self.storage_from_pid(pid, self._make_storage)
 
     def _make_storage(self, storage_type, key, location, numel):
         nbytes = numel * _element_size(storage_type)

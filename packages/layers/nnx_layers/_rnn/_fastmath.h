@@ -19,64 +19,6 @@
 #define NNX_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
 #else
 #define NNX_CLONES
-/* Backward partners (same rows as the forward kernels above). */
-
-/* Elman: dpre <- dh * act'(.) from the activations. */
-NNX_CLONES static void nnx_rnn_backward_f32(long n, int relu, const float *restrict act,
-                                            const float *restrict dh, float *restrict dpre)
-{
-    if (relu) {
-        for (long j = 0; j < n; j++)
-            dpre[j] = act[j] > 0 ? dh[j] : 0.0f;
-    } else {
-        for (long j = 0; j < n; j++)
-            dpre[j] = dh[j] * (1.0f - act[j] * act[j]);
-    }
-}
-
-/* LSTM: dm (n) = dL/dm_t; dc (n): dL/dc_t from later steps -> dL/dc_{t-1};
- * dgates (4n) <- dL/d(pre-activations). */
-NNX_CLONES static void nnx_lstm_backward_f32(long n, const float *restrict gates,
-                                             const float *restrict tanh_c,
-                                             const float *restrict c_prev,
-                                             const float *restrict dm, float *restrict dc,
-                                             float *restrict dgates)
-{
-    const float *i = gates, *f = gates + n, *g = gates + 2 * n, *o = gates + 3 * n;
-    for (long j = 0; j < n; j++) {
-        float tc = tanh_c[j];
-        float dct = dc[j] + dm[j] * o[j] * (1.0f - tc * tc);
-        dgates[j] = dct * g[j] * i[j] * (1.0f - i[j]);
-        dgates[n + j] = dct * c_prev[j] * f[j] * (1.0f - f[j]);
-        dgates[2 * n + j] = dct * i[j] * (1.0f - g[j] * g[j]);
-        dgates[3 * n + j] = dm[j] * tc * o[j] * (1.0f - o[j]);
-        dc[j] = dct * f[j];
-    }
-}
-
-/* GRU: dh (n): dL/dh_t -> z * dL/dh_t (direct part of dL/dh_{t-1}); dgx (3n) <- dL/d(input
- * part); dgh (3n) <- dL/d(h W_hh^T + b_hh). */
-NNX_CLONES static void nnx_gru_backward_f32(long n, const float *restrict gates,
-                                            const float *restrict hn,
-                                            const float *restrict h_prev, float *restrict dh,
-                                            float *restrict dgx, float *restrict dgh)
-{
-    const float *r = gates, *z = gates + n, *gn = gates + 2 * n;
-    for (long j = 0; j < n; j++) {
-        float g = dh[j];
-        float dn = g * (1.0f - z[j]) * (1.0f - gn[j] * gn[j]);
-        float dz = g * (h_prev[j] - gn[j]) * z[j] * (1.0f - z[j]);
-        float dr = dn * hn[j] * r[j] * (1.0f - r[j]);
-        dgx[j] = dr;
-        dgx[n + j] = dz;
-        dgx[2 * n + j] = dn;
-        dgh[j] = dr;
-        dgh[n + j] = dz;
-        dgh[2 * n + j] = dn * r[j];
-        dh[j] = g * z[j];
-    }
-}
-
 #endif
 
 static inline float nnx_expf(float x)

@@ -107,8 +107,7 @@ class ThresholdBackward1(ThresholdBackward0):
 
 def _threshold(name, input, threshold, value, inplace):
     H.check_tensor(name, "input", 1, input)
-    if input._data.dtype == np.bool_:
-        raise NotImplementedError("\"threshold_cpu\" not implemented for 'Bool'")
+    H.check_not_bool("threshold_cpu", input._data)
     if inplace:
         inplace_ops.check_inplace(input)
     x = input._data

@@ -151,8 +151,7 @@ def softsign(input):
         tensor([-0.5000,  0.7500])
     """
     _check_attribute(input, "abs")
-    if input._data.dtype == np.bool_:       # torch's input.abs() comes first
-        raise NotImplementedError("\"abs_cpu\" not implemented for 'Bool'")
+    H.check_not_bool("abs_cpu", input._data)      # torch's input.abs() comes first
     x = _float_of(input._data)
     out = wrap(x / (np.abs(x) + x.dtype.type(1)))
     if needs_grad(input):

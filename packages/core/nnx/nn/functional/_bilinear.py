@@ -11,14 +11,10 @@ import numpy as np
 
 from nnx._C._C import Node, attach, needs_grad, wrap
 from nnx._ops import _grad
+from nnx._ops._names import CPP_NAMES as _CPP_NAMES
 from nnx.nn.functional import _helpers as H
 
 __all__ = ["bilinear"]
-
-# C++ type names, as torch's "All tensors must have the same dtype" message prints them
-_CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
-              "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-              "uint8": "unsigned char", "bool": "bool"}
 
 
 class _BilinearBackward(Node):

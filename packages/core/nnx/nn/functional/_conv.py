@@ -10,6 +10,7 @@ the engine, as torch does.
 
 import warnings
 
+from nnx._ops._names import CPP_NAMES
 from nnx.nn.functional import _conv_args as A
 from nnx.nn.functional import _conv_compute as C
 from nnx.nn.functional import _conv_ops as ops
@@ -60,8 +61,8 @@ def _conv(fname, spatial, input, weight, bias, stride, padding, dilation, groups
                  {"stride": stride, "padding": padding, "dilation": dilation,
                   "groups": groups})
     if bias is not None and bias._data.dtype != input._data.dtype:
-        raise RuntimeError(f"Input type ({A.CPP_NAMES[input._data.dtype.name]}) and bias type "
-                           f"({A.CPP_NAMES[bias._data.dtype.name]}) should be the same")
+        raise RuntimeError(f"Input type ({CPP_NAMES[input._data.dtype.name]}) and bias type "
+                           f"({CPP_NAMES[bias._data.dtype.name]}) should be the same")
     input, batched, x, w, b, dim = _operands(fname, spatial, input, weight, bias, groups)
     stride = A.expand(A.as_list(stride, spatial), "stride", dim)
     dilation_list = A.as_list(dilation, spatial)

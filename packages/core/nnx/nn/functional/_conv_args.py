@@ -12,6 +12,8 @@ import numbers
 import numpy as np
 
 from nnx._C import _C
+from nnx._ops._names import SCALAR_NAMES
+from nnx.nn.functional import _helpers as H
 
 _CONV_OVERLOADS = (
     " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, tuple of "
@@ -19,14 +21,6 @@ _CONV_OVERLOADS = (
     " * (Tensor input, Tensor weight, Tensor bias = None, tuple of ints stride = 1, str "
     "padding = \"valid\", tuple of ints dilation = 1, int groups = 1)\n")
 
-# C++ type names, as torch's "Input type (...) and bias type (...)" message prints them
-CPP_NAMES = {"float16": "c10::Half", "float32": "float", "float64": "double",
-             "int64": "long int", "int32": "int", "int16": "short int", "int8": "signed char",
-             "uint8": "unsigned char", "bool": "bool"}
-# ScalarType names, as "expected scalar type Float but found Double" prints them
-SCALAR_NAMES = {"float16": "Half", "float32": "Float", "float64": "Double", "int64": "Long",
-                "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                "bool": "Bool"}
 _AXES = {1: ("width",), 2: ("height", "width"), 3: ("depth", "height", "width")}
 
 
@@ -243,5 +237,4 @@ def check_dtypes(x, w):
     if x.dtype != w.dtype:
         raise RuntimeError(f"expected scalar type {SCALAR_NAMES[x.dtype.name]} but found "
                            f"{SCALAR_NAMES[w.dtype.name]}")
-    if x.dtype == np.bool_:
-        raise NotImplementedError("\"slow_conv2d_cpu\" not implemented for 'Bool'")
+    H.check_not_bool("slow_conv2d_cpu", x)

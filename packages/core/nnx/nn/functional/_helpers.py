@@ -34,6 +34,12 @@ def check_floating(kernel, arr):
         raise NotImplementedError(f"\"{kernel}\" not implemented for '{scalar_name(arr)}'")
 
 
+def check_not_bool(kernel, arr):
+    """torch's dispatch error for a kernel that takes every dtype but bool."""
+    if arr.dtype == np.bool_:
+        raise NotImplementedError(f"\"{kernel}\" not implemented for 'Bool'")
+
+
 def size_of(arr):
     """``nnx.Size`` of an array: what ``tensor.size()`` shows in torch's messages."""
     return Size(arr.shape)

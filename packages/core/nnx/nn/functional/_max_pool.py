@@ -64,12 +64,6 @@ def _max_args(fname, n, kernel_size, stride, padding, dilation):
     return kernel, stride, padding, dilation
 
 
-def _out_size(x, n, kernel, stride, padding, dilation, ceil_mode):
-    spatial = x.shape[x.ndim - n:]
-    return tuple(A.pooling_output_size(s, k, p, st, d, ceil_mode)
-                 for s, k, p, st, d in zip(spatial, kernel, padding, stride, dilation))
-
-
 def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation=1,
                             ceil_mode=False, return_indices=False):
     """``max_pool2d`` returning (values, indices)."""
@@ -77,7 +71,7 @@ def max_pool2d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     geometry = _max_args("max_pool2d", 2, kernel_size, stride, padding, dilation)
     if x.ndim not in (3, 4):
         raise RuntimeError("non-empty 3D or 4D (batch mode) tensor expected for input")
-    out_hw = _out_size(x, 2, *geometry, ceil_mode)
+    out_hw = A.output_sizes(x, 2, *geometry, ceil_mode)
     A.pool2d_shape_check(x, *geometry, out_hw)
     return _run_max_pool(input, x, 2, geometry, out_hw, MaxPool2DWithIndicesBackward0,
                          "max_pool2d")
@@ -121,7 +115,7 @@ def max_pool3d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     geometry = _max_args("max_pool3d", 3, kernel_size, stride, padding, dilation)
     if x.ndim not in (4, 5):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
-    out_dhw = _out_size(x, 3, *geometry, ceil_mode)
+    out_dhw = A.output_sizes(x, 3, *geometry, ceil_mode)
     A.pool3d_shape_check("max_pool3d_with_indices_out_cpu_template", x, *geometry, out_dhw)
     return _run_max_pool(input, x, 3, geometry, out_dhw, MaxPool3DWithIndicesBackward0,
                          "max_pool3d")
@@ -146,7 +140,7 @@ def max_pool1d_with_indices(input, kernel_size, stride=None, padding=0, dilation
     dilation = A.expand_arg("max_pool1d", "dilation", dilation, 1)
     x2 = x.reshape(x.shape[:-1] + (1, x.shape[-1]))
     geometry2 = ((1,) + kernel, (1,) + stride, (0,) + padding, (1,) + dilation)
-    out_hw = _out_size(x2, 2, *geometry2, ceil_mode)
+    out_hw = A.output_sizes(x2, 2, *geometry2, ceil_mode)
     A.pool2d_shape_check(x2, *geometry2, out_hw)
     return _run_max_pool(input, x, 1, (kernel, stride, padding, dilation), out_hw[1:],
                          SqueezeBackward1, "max_pool2d")

@@ -217,9 +217,8 @@ def pad(input, pad, mode="constant", value=None):
     if value is not None and value != 0:
         raise RuntimeError(f"Padding mode \"{mode}\" doesn't take in value argument")
     _check_gather(mode, x, pads)
-    if mode == "reflect" and x.dtype == np.bool_:
-        raise NotImplementedError(f"\"reflection_pad{len(pads) // 2}d\" not implemented for "
-                                  f"'Bool'")
+    if mode == "reflect":
+        H.check_not_bool(f"reflection_pad{len(pads) // 2}d", x)
     k = len(pads) // 2
     axes = [x.ndim - 1 - j for j in range(k)]
     index = [_index(mode, x.shape[a], pads[2 * j], pads[2 * j + 1])

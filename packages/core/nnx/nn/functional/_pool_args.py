@@ -97,6 +97,13 @@ def pooling_output_size(size, kernel, pad, stride, dilation, ceil_mode):
     return out
 
 
+def output_sizes(x, n, kernel, stride, padding, dilation, ceil_mode):
+    """``pooling_output_size`` over the last ``n`` axes of ``x``."""
+    spatial = x.shape[x.ndim - n:]
+    return tuple(pooling_output_size(s, k, p, st, d, ceil_mode)
+                 for s, k, p, st, d in zip(spatial, kernel, padding, stride, dilation))
+
+
 _AXIS_2D = ("H", "W")
 _AXIS_3D = ("T", "H", "W")
 

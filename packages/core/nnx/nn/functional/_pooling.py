@@ -61,13 +61,6 @@ class SqueezeBackward1(LinearMapNode):
     """The grad_fn torch shows for 1-d pooling (a 2-d pooling of the unsqueezed input)."""
 
 
-def _avg_out_size(x, n, kernel, stride, padding, ceil_mode):
-    """The output size of average pooling over the last ``n`` axes of ``x``."""
-    spatial = x.shape[x.ndim - n:]
-    return tuple(A.pooling_output_size(s, k, p, st, 1, ceil_mode)
-                 for s, k, p, st in zip(spatial, kernel, padding, stride))
-
-
 def _run_avg_pool(input, x, n, geometry, out_spatial, count_include_pad, divisor,
                   node_type, kernel_name):
     """Average pooling of validated arguments over the last ``n`` axes of ``x``."""
@@ -127,7 +120,7 @@ def avg_pool2d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         raise RuntimeError("divisor must be not zero")
     if x.ndim < 3:
         raise A.dim_out_of_range(x.ndim, -3)
-    out_hw = _avg_out_size(x, 2, kernel, stride, padding, ceil_mode)
+    out_hw = A.output_sizes(x, 2, kernel, stride, padding, (1, 1), ceil_mode)
     A.pool2d_shape_check(x, kernel, stride, padding, (1, 1), out_hw)
     return _run_avg_pool(input, x, 2, (kernel, stride, padding), out_hw, count_include_pad,
                          divisor_override, AvgPool2DBackward0, "avg_pool2d")
@@ -146,7 +139,8 @@ def avg_pool1d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
     _check_dim_range("avg_pool1d", x, 2, 3)
     kernel, stride, padding = A.window_args("avg_pool1d", 1, kernel_size, stride, padding)
     x2 = x.reshape(x.shape[:-1] + (1, x.shape[-1]))   # torch pools the unsqueezed input
-    out_hw = _avg_out_size(x2, 2, (1,) + kernel, (1,) + stride, (0,) + padding, ceil_mode)
+    out_hw = A.output_sizes(x2, 2, (1,) + kernel, (1,) + stride, (0,) + padding, (1, 1),
+                              ceil_mode)
     A.pool2d_shape_check(x2, (1,) + kernel, (1,) + stride, (0,) + padding, (1, 1), out_hw)
     return _run_avg_pool(input, x, 1, (kernel, stride, padding), out_hw[1:],
                          count_include_pad, None, SqueezeBackward1, "avg_pool2d")
@@ -168,7 +162,7 @@ def avg_pool3d(input, kernel_size, stride=None, padding=0, ceil_mode=False,
         raise RuntimeError("divisor must be not zero")
     if x.ndim not in (4, 5):
         raise RuntimeError("non-empty 4D or 5D (batch mode) tensor expected for input")
-    out_dhw = _avg_out_size(x, 3, kernel, stride, padding, ceil_mode)
+    out_dhw = A.output_sizes(x, 3, kernel, stride, padding, (1, 1, 1), ceil_mode)
     A.pool3d_shape_check("avg_pool3d", x, kernel, stride, padding, (1, 1, 1), out_dhw,
                          avg=True)
     return _run_avg_pool(input, x, 3, (kernel, stride, padding), out_dhw, count_include_pad,

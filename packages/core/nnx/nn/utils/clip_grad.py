@@ -5,11 +5,11 @@ for API compatibility and gives the same numbers either way (torch's CPU foreach
 fall back to one op per tensor, as here).
 """
 
-import functools
 import types
 import warnings
 
 import nnx
+from nnx.autograd.grad_mode import no_grad
 
 __all__ = [
     "clip_grad_norm",
@@ -19,17 +19,6 @@ __all__ = [
 
 # device types with foreach kernels, as torch.utils._foreach_utils lists them (+ cpu)
 _FOREACH_DEVICES = ("cuda", "xpu", "mtia", "privateuseone", "cpu")
-
-
-def _no_grad(func):
-    """Run ``func`` under ``nnx.no_grad()``."""
-
-    def _no_grad_wrapper(*args, **kwargs):
-        with nnx.no_grad():
-            return func(*args, **kwargs)
-
-    functools.update_wrapper(_no_grad_wrapper, func)
-    return _no_grad_wrapper
 
 
 def _group_by_device_and_dtype(tensors):
@@ -47,7 +36,7 @@ def _check_foreach(foreach, device):
         )
 
 
-@_no_grad
+@no_grad()
 def _get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=None):
     r"""Compute the norm of an iterable of tensors.
 
@@ -89,7 +78,7 @@ def _get_total_norm(tensors, norm_type=2.0, error_if_nonfinite=False, foreach=No
     return total_norm
 
 
-@_no_grad
+@no_grad()
 def _clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
     r"""Scale the gradients of an iterable of parameters given a pre-calculated total norm
     and desired max norm.
@@ -134,7 +123,7 @@ def _clip_grads_with_norm_(parameters, max_norm, total_norm, foreach=None):
             g.mul_(coef)
 
 
-@_no_grad
+@no_grad()
 def clip_grad_norm_(
     parameters, max_norm, norm_type=2.0, error_if_nonfinite=False, foreach=None
 ):
@@ -193,7 +182,7 @@ def clip_grad_norm(parameters, max_norm, norm_type=2.0, error_if_nonfinite=False
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)
 
 
-@_no_grad
+@no_grad()
 def clip_grad_value_(parameters, clip_value, foreach=None):
     r"""Clip the gradients of an iterable of parameters at specified value.
 
