@@ -4,6 +4,7 @@
     nox -l                                   # list the sessions
     nox -s tests                             # every Python x NumPy combination
     nox -s "tests-3.11(numpy='latest')" -- -k lstm -x
+    nox -s demo                              # the demo: train, summarise, save, reload
     nox -s lint | bench | parity | build | fuzz
 
 Each package's wheel is built once per Python version and cached under
@@ -38,6 +39,9 @@ OLDEST = {
     "3.12": ["numpy==1.26.4"],
     "3.13": ["numpy==2.1.3"],
 }
+# What the demo needs beyond the nnx wheels (tests/demo runs it): the digits ship inside
+# scikit-learn.
+DEMO = ("scikit-learn",)
 LINTERS = ("ruff==0.17.6", "cython-lint==0.22.1")
 
 nox.needs_version = ">=2025.10.14"  # download_python
@@ -193,12 +197,21 @@ def tests(session: nox.Session, numpy: str) -> None:
     if numpy == "oldest":
         if str(session.python) not in OLDEST:
             session.error(f"no oldest-NumPy pin for Python {session.python}: add one to OLDEST")
-        _install(session, "pytest", *OLDEST[str(session.python)])
+        _install(session, "pytest", *DEMO, *OLDEST[str(session.python)])
     else:
-        _install(session, "--upgrade", "pytest", "numpy")
+        _install(session, "--upgrade", "pytest", "numpy", *DEMO)
     session.run("python", "-c", "import sys, numpy; print(sys.version, 'numpy', numpy.__version__)")
     # tests/parity needs torch: `nox -s parity` runs it.
     _pytest(session, "--ignore=tests/parity", *session.posargs)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Train an LSTM on scikit-learn's bundled digits with nnx, save, reload and summarise it
+    (`nox -s demo -- --cell gru --epochs 20`: the options of `python -m nnx_layers.demo`)."""
+    _install(session, *DEMO)
+    session.chdir(ROOT)
+    session.run("python", "-m", "nnx_layers.demo", *session.posargs)
 
 
 @nox.session
@@ -251,7 +264,7 @@ def parity(session: nox.Session) -> None:
         session.warn("tests/parity does not exist yet: not run")
         if not generators:
             session.error("nothing to compare with torch: no tests/golden/generate*.py either")
-    _install(session, "pytest", TORCH)
+    _install(session, "pytest", TORCH, "torchinfo==1.8.0")  # generate_summary.py --check
     session.chdir(ROOT)
     for generator in generators:
         session.run("python", str(generator), "--check")
