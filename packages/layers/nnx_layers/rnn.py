@@ -127,8 +127,11 @@ class RNNBase(Module):
 
     @property
     def _flat_weights(self):
-        # read at every call, so reassigning ``m.weight_ih_l0 = Parameter(...)`` is picked up
-        return [getattr(self, n, None) for n in self._flat_weights_names]
+        # read at every call, so reassigning ``m.weight_ih_l0 = Parameter(...)`` is picked up;
+        # straight from _parameters (where such an assignment lands) to spare Module.__getattr__
+        params = self._parameters
+        return [params[n] if n in params else getattr(self, n, None)
+                for n in self._flat_weights_names]
 
     @property
     def all_weights(self):
@@ -212,18 +215,20 @@ class RNNBase(Module):
                              f"{extra} instead")
         return input, None, None, None, input.dim() == 2
 
-    def _run(self, data, batch_sizes, hx, cx, sorted_indices, unsorted_indices, unbatched):
+    def _run(self, data, batch_sizes, hx, cx, sorted_indices, unsorted_indices, unbatched,
+             weights=None):
         steps = data.size(0) if batch_sizes is not None or not self.batch_first or unbatched \
             else data.size(1)
         if batch_sizes is None and steps == 0:
             raise RuntimeError("Expected sequence length to be larger than 0 in RNN")
-        weight = self._flat_weights[0]
+        weights = self._flat_weights if weights is None else weights
+        weight = weights[0]
         for state in (hx, cx):
             if state is not None and state.dtype != weight.dtype:
                 raise RuntimeError(same_dtype_message(state, weight))
         sizes = None if batch_sizes is None else np.asarray(batch_sizes._data)
         return _node.run_rnn(
-            self.mode, data, hx, cx, self._flat_weights, has_bias=self.bias,
+            self.mode, data, hx, cx, weights, has_bias=self.bias,
             has_proj=self.proj_size > 0, num_directions=2 if self.bidirectional else 1,
             dropout=self.dropout, training=self.training, batch_first=self.batch_first,
             unbatched=unbatched, batch_sizes=sizes, sorted_indices=_array_or_none(sorted_indices),
@@ -282,6 +287,7 @@ class _RecurrentForward(RNNBase):
         elif not lstm:
             hx = (hx, None)
         self.check_input(checked, batch_sizes)
+        weights = self._flat_weights
         h_view = [_unsqueezed(h, 1) if unbatched else h for h in hx if h is not None]
         if lstm:
             self.check_hidden_size(h_view[0], expected_h, "Expected hidden[0] size {}, got {}")
@@ -289,7 +295,7 @@ class _RecurrentForward(RNNBase):
         else:
             self.check_hidden_size(h_view[0], expected_h)
         output, h_n, c_n = self._run(data, batch_sizes, hx[0], hx[1] if lstm else None,
-                                     sorted_indices, unsorted_indices, unbatched)
+                                     sorted_indices, unsorted_indices, unbatched, weights)
         output = self._wrap_output(output, batch_sizes, sorted_indices, unsorted_indices)
         return (output, (h_n, c_n)) if lstm else (output, h_n)
 
