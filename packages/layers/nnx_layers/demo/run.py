@@ -58,11 +58,12 @@ def train(model, data: DigitSequences, epochs: int, seed: int, batch_size: int =
         model.train()
         order = shuffle.permutation(n)
         batches = [order[i : i + batch_size] for i in range(0, n, batch_size)]
-        bar = tqdm(batches, desc=f"epoch {epoch + 1:>2}/{epochs}", unit="batch",
+        # driven by hand: a bar that is iterated closes at the end, before the test accuracy
+        bar = tqdm(total=len(batches), desc=f"epoch {epoch + 1:>2}/{epochs}", unit="batch",
                    disable=not progress, leave=True, file=sys.stderr)
         seen = correct = 0
         loss_sum = 0.0
-        for rows in bar:
+        for rows in batches:
             images = nnx.from_numpy(data.train_images[rows])
             labels = nnx.from_numpy(data.train_labels[rows])
             logits = model(images)
@@ -73,7 +74,9 @@ def train(model, data: DigitSequences, epochs: int, seed: int, batch_size: int =
             loss_sum += loss.item() * len(rows)
             correct += int((logits.argmax(dim=1) == labels).sum().item())
             seen += len(rows)
-            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}")
+            bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
+                            refresh=False)
+            bar.update(1)
         scheduler.step()
         test_acc = accuracy(model, data.test_images, data.test_labels)
         bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
