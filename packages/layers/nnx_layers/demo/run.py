@@ -107,7 +107,7 @@ def print_summary(model, batch_size: int) -> None:
     from nnx_tools import summary
 
     summary(model, input_size=(batch_size, 8, 8),
-            col_names=("input_size", "output_size", "num_params", "mult_adds"))
+            col_names=("output_size", "num_params", "mult_adds"))
 
 
 def run(epochs: int = 15, hidden: int = 64, cell: str = "lstm", seed: int = 0,
