@@ -153,10 +153,86 @@ def skip_level(nn):
     return Outer()
 
 
+def residual_net(nn):
+    class BasicBlock(nn.Module):
+        """A ResNet basic block: a skip connection, one ReLU called twice, and a 1x1
+        downsampling branch that runs before the main path."""
+
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.relu = nn.ReLU()
+            self.downsample = None
+            if stride != 1 or cin != cout:
+                self.downsample = nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False),
+                                                nn.BatchNorm2d(cout))
+
+        def forward(self, x):
+            identity = x if self.downsample is None else self.downsample(x)
+            y = self.relu(self.bn1(self.conv1(x)))
+            return self.relu(self.bn2(self.conv2(y)) + identity)
+
+    class ResidualNet(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.stem = nn.Sequential(nn.Conv2d(3, 8, 3, padding=1), nn.BatchNorm2d(8),
+                                      nn.ReLU())
+            self.layer1 = nn.Sequential(BasicBlock(8, 8, 1), BasicBlock(8, 16, 2))
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(16, 10)
+
+        def forward(self, x):
+            return self.fc(self.pool(self.layer1(self.stem(x))).flatten(1))
+
+    return ResidualNet()
+
+
+def grouped_conv(nn):
+    return nn.Sequential(nn.Conv2d(8, 16, 3, groups=4), nn.ReLU(),
+                         nn.Conv2d(16, 16, 3, groups=16, bias=False), nn.Flatten(2),
+                         nn.Conv1d(16, 4, 1, groups=2))
+
+
+def gru_cell_loop(nn):
+    class CellLoop(nn.Module):
+        """A GRUCell stepped over time in forward: one (recursive) row per step."""
+
+        def __init__(self):
+            super().__init__()
+            self.cell = nn.GRUCell(5, 7)
+            self.out = nn.Linear(7, 2)
+
+        def forward(self, x):                   # (T, N, 5)
+            h = None
+            for t in range(x.shape[0]):
+                h = self.cell(x[t], h)
+            return self.out(h)
+
+    return CellLoop()
+
+
+def dict_output(nn):
+    class TwoHeads(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.body = nn.Linear(4, 6)
+            self.head = nn.Linear(6, 3)
+
+        def forward(self, x):
+            hidden = self.body(x)
+            return {"hidden": hidden, "logits": self.head(hidden)}
+
+    return TwoHeads()
+
+
 BUILDERS = {f.__name__: f for f in (
     mlp, small_cnn, lstm_one_layer, lstm_two_layers_bidirectional, lstm_proj, gru, rnn_relu,
     embedding_lstm_classifier, nested_sequential, frozen_layer, tied_lm, named_cnn,
-    shared_block, module_list, skip_level)}
+    shared_block, module_list, skip_level, residual_net, grouped_conv, gru_cell_loop,
+    dict_output)}
 
 
 class SummaryCase(NamedTuple):
@@ -209,6 +285,18 @@ CASES = [
     SummaryCase("shared_block_no_input", "shared_block", text=True),
     SummaryCase("embedding_lstm_no_input", "embedding_lstm_classifier",
                 options={"depth": 1, "verbose": 2}, text=True),
+    SummaryCase("residual_net", "residual_net", (2, 3, 8, 8),
+                options={"col_names": ALL_COLUMNS}, text=True),
+    SummaryCase("residual_net_depth2_var_names", "residual_net", (2, 3, 8, 8),
+                options={"depth": 2, "row_settings": ("depth", "var_names"), **_MACS},
+                text=True),
+    SummaryCase("residual_net_depth0", "residual_net", (2, 3, 8, 8),
+                options={"depth": 0, **_MACS}, text=True),
+    SummaryCase("grouped_conv", "grouped_conv", (2, 8, 9, 9),
+                options={"col_names": ("output_size", "num_params", "kernel_size", "mult_adds")},
+                text=True),
+    SummaryCase("gru_cell_loop", "gru_cell_loop", (6, 3, 5), options=_MACS, text=True),
+    SummaryCase("dict_output", "dict_output", (2, 4), options=_MACS, text=True),
 ]
 
 CASES_BY_NAME = {case.name: case for case in CASES}

@@ -17,7 +17,12 @@ def _mlp():
 
 
 def _hook_counts(model):
-    return [(len(m._forward_pre_hooks), len(m._forward_hooks)) for m in model.modules()]
+    return [(len(m._forward_pre_hooks), len(m._forward_hooks),
+             len(m._forward_hooks_always_called)) for m in model.modules()]
+
+
+def _library_functions():
+    return (linalg._product, F.linear, F.bilinear, F.conv1d, F.conv2d, F.conv_transpose2d)
 
 
 def test_returns_statistics_and_prints_the_table(capsys):
@@ -82,6 +87,17 @@ def test_bad_input_size():
         summary(_mlp(), input_size=(3, -4), verbose=0)
     with pytest.raises(TypeError, match="Input_size is not a recognized type"):
         summary(_mlp(), input_size=3, verbose=0)
+    with pytest.raises(TypeError, match="Input_size is not a recognized type"):
+        summary(_mlp(), input_size=[(3, 4), 4], verbose=0)      # a shape and a number
+    for bad in (2.0, True):
+        with pytest.raises(TypeError, match="dimensions must be integers"):
+            summary(_mlp(), input_size=(bad, 4), verbose=0)
+
+
+def test_numpy_integers_are_sizes():
+    stats = summary(_mlp(), input_size=(np.int64(3), np.int32(4)), verbose=0)
+    assert stats.summary_list[0].input_size == [3, 4]
+    assert stats.input_size == [[3, 4]]
 
 
 class _ModeProbe(nn.Module):
@@ -252,3 +268,101 @@ def test_an_exception_caught_inside_forward_does_not_confuse_the_rows():
     rows = [(r.var_name, r.executed, r.output_size) for r in stats.summary_list]
     assert rows == [("Fallback", True, [3, 2]), ("fast", False, []), ("slow", True, [3, 2])]
     assert stats.total_mult_adds == 3 * 10
+
+
+def test_an_error_after_a_caught_one_names_the_module_that_raised_it():
+    class OwnFailure(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fast = nn.Linear(5, 2)
+
+        def forward(self, x):
+            try:
+                self.fast(x)
+            except RuntimeError:
+                pass
+            raise ValueError("no fallback")
+
+    with pytest.raises(RuntimeError) as info:
+        summary(OwnFailure(), input_size=(3, 4), verbose=0)
+    assert "failed in OwnFailure (the model itself): ValueError: no fallback" in str(info.value)
+
+
+def test_ops_after_a_caught_error_count_toward_the_caller():
+    class MatmulFallback(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fast = nn.Linear(5, 2)
+            self.weight = nn.Parameter(nnx.ones(4, 2))
+
+        def forward(self, x):
+            try:
+                return self.fast(x)
+            except RuntimeError:
+                return x @ self.weight            # the failed Linear's row is closed
+
+    stats = summary(MatmulFallback(), input_size=(3, 4), verbose=0)
+    assert [(r.var_name, r.mult_adds) for r in stats.summary_list] == [
+        ("MatmulFallback", 3 * 2 * 4), ("fast", 0)]
+
+
+def test_buffers_and_the_rng_are_left_as_they_were():
+    # a training-mode pass updates BatchNorm's running statistics and draws dropout masks
+    # from the global RNG: a summary must change neither
+    model = nn.Sequential(nn.Linear(4, 4), nn.BatchNorm1d(4), nn.Dropout(0.5))
+    nnx.manual_seed(3)
+    expected_draw = nnx.rand(5)
+    nnx.manual_seed(3)
+    before = {name: b.clone() for name, b in model.named_buffers()}
+    buffers = dict(model.named_buffers())
+    stats = summary(model, input_size=(8, 4), mode="train", verbose=0)
+    assert stats.summary_list[2].output_size == [8, 4]
+    for name, buffer in model.named_buffers():
+        assert buffer is buffers[name]
+        assert nnx.equal(buffer, before[name]), name
+    assert int(model[1].num_batches_tracked) == 0
+    assert nnx.equal(nnx.rand(5), expected_draw)
+
+
+def test_keyboard_interrupt_leaves_no_hooks_modes_or_observers():
+    class Interrupted(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 2)
+            self.drop = nn.Dropout()
+
+        def forward(self, x):
+            self.fc(x) @ nnx.ones(2, 2)
+            raise KeyboardInterrupt
+
+    model = Interrupted()
+    model.drop.eval()
+    before, functions = _hook_counts(model), _library_functions()
+    with pytest.raises(KeyboardInterrupt):             # not turned into a RuntimeError
+        summary(model, input_size=(2, 3), mode="train", verbose=0)
+    assert _hook_counts(model) == before
+    assert [m.training for m in model.modules()] == [True, True, False]
+    assert _library_functions() == functions
+
+
+def test_calls_from_other_threads_add_no_rows():
+    import threading
+
+    model = _mlp()
+
+    class CallsFromAThread(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.shared = model
+
+        def forward(self, x):
+            worker = threading.Thread(target=lambda: self.shared(nnx.ones(7, 4)))
+            worker.start()
+            worker.join()
+            return self.shared(x)
+
+    stats = summary(CallsFromAThread(), input_size=(3, 4), verbose=0)
+    assert [(r.class_name, r.output_size) for r in stats.summary_list] == [
+        ("CallsFromAThread", [3, 2]), ("Sequential", [3, 2]), ("Linear", [3, 8]),
+        ("ReLU", [3, 8]), ("Linear", [3, 2])]
+    assert stats.total_mult_adds == 3 * 58

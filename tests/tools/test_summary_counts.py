@@ -194,7 +194,7 @@ def test_observers_are_removed_after_the_summary():
 def test_only_the_summarising_thread_is_observed():
     import threading
 
-    from nnx_tools._summary._mult_adds import observe_functional_ops
+    from nnx_tools._summary._functional_ops import observe_functional_ops
 
     reports = []
     a, b = nnx.ones(2, 3), nnx.ones(3, 4)
@@ -207,3 +207,61 @@ def test_only_the_summarising_thread_is_observed():
         F.linear(a, nnx.ones(5, 3), nnx.ones(5))
     a @ b
     assert reports == [2 * 4 * 3, 2 * (15 + 5)]
+
+
+def test_summaries_in_two_threads_ending_in_either_order():
+    # the first summary to start ends first: each must still see its own matmul, and the
+    # library must be left unpatched (replacing per summary left a dead wrapper behind)
+    import threading
+
+    from nnx._ops import linalg
+
+    functions = (linalg._product, F.linear, F.conv2d)
+    first_in, second_in, first_done = (threading.Event() for _ in range(3))
+
+    class Waits(nn.Module):
+        def __init__(self, arrived, wait_for):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+            self.arrived, self.wait_for = arrived, wait_for
+
+        def forward(self, x):
+            self.arrived.set()
+            assert self.wait_for.wait(10)
+            return self.fc(x @ nnx.ones(3, 3))
+
+    results = {}
+
+    def first():
+        results["first"] = summary(Waits(first_in, second_in), input_size=(2, 3), verbose=0)
+        first_done.set()
+
+    worker = threading.Thread(target=first)
+    worker.start()
+    assert first_in.wait(10)
+    results["second"] = summary(Waits(second_in, first_done), input_size=(2, 3), verbose=0)
+    worker.join()
+    expected = 2 * 3 * 3 + 2 * 12               # the matmul, then the Linear
+    assert results["first"].total_mult_adds == results["second"].total_mult_adds == expected
+    assert (linalg._product, F.linear, F.conv2d) == functions
+
+
+def test_a_summary_inside_a_forward_pass():
+    class SummarisesItself(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(3, 3)
+
+        def forward(self, x):
+            self.inner = summary(self.fc, input_data=x, verbose=0)
+            return self.fc(x) @ nnx.ones(3, 3)
+
+    from nnx._ops import linalg
+
+    product = linalg._product
+    model = SummarisesItself()
+    stats = summary(model, input_size=(2, 3), verbose=0)
+    assert model.inner.total_mult_adds == 2 * 12
+    assert [(r.class_name, r.is_recursive, r.mult_adds) for r in stats.summary_list] == [
+        ("SummarisesItself", False, 2 * 3 * 3), ("Linear", False, 24), ("Linear", True, 24)]
+    assert linalg._product is product

@@ -83,8 +83,10 @@ def summary(model, input_size=None, input_data=None, batch_dim=None, col_names=D
     ``nnx_tools._summary._mult_adds`` for the mult-adds of each layer and of functional
     ops (matmul, ``F.linear``, ``F.conv*``) called inside a module's forward.
 
-    A forward pass that raises becomes a RuntimeError naming the module that was running
-    (the original exception chained); the model's hooks and modes are left as they were.
+    The summary leaves no trace, whether the forward pass returns or raises: its hooks are
+    removed, and every module's train/eval mode, the model's buffers (BatchNorm running
+    statistics) and the global RNG state are restored.  A forward pass that raises becomes
+    a RuntimeError naming the module it escaped from (the original exception chained).
 
     Example::
 

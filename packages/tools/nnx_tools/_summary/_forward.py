@@ -8,15 +8,26 @@ depth-first order.  A row's depth, name and parent come from the module's positi
 the tree (its last position, for a module that appears twice).
 
 The forward pass runs with gradients enabled (the memory line walks the graph it
-records), in the requested train/eval mode; afterwards every module's own ``training``
-flag is restored (a model that mixes modes keeps its mix) and every hook is removed, in
-a ``finally``, whether the forward pass returned or raised.
+records), in the requested train/eval mode.  A summary looks and leaves no trace: in a
+``finally``, whether the forward pass returned or raised, every hook is removed, every
+module's own ``training`` flag is restored (a model that mixes modes keeps its mix), and
+so are the buffers a training-mode pass updates (BatchNorm's running statistics and
+``num_batches_tracked``) and the global RNG state that dropout draws from.
+
+Each module gets a pre-hook that opens its row, a forward hook that records the call,
+and an ``always_call`` hook that closes the row even when forward raised: a caller that
+catches a layer's exception goes on with its own row open, so later ops and errors are
+attributed to the module really running.
 """
 
 import contextlib
+import sys
+import threading
+
+import numpy as np
 
 import nnx
-from nnx_tools._summary import _mult_adds
+from nnx_tools._summary import _functional_ops, _mult_adds
 from nnx_tools._summary._layer_info import LayerInfo
 
 __all__ = ["tree_positions", "tree_rows", "run_forward", "finish_rows"]
@@ -58,17 +69,25 @@ def tree_rows(model):
 
 
 class _Recorder:
-    """The hooks' shared state: rows in call order and the stack of running rows."""
+    """The hooks' shared state: rows in call order and the stack of running rows.
+
+    Only calls made by the summarising thread are recorded: another thread using the
+    same modules meanwhile (a server answering requests) does not add rows.
+    """
 
     def __init__(self, model):
+        self.thread = threading.get_ident()
         self.rows = []
         self.stack = []
         self.seen = set()
         # last tree position of each module wins (torchinfo re-registers on each)
         self.position = {id(p[0]): p for p in tree_positions(model)}
         self.functional_macs = {}
+        self.failures = []              # (exception, row it escaped first), innermost first
 
     def pre_hook(self, module, args):
+        if threading.get_ident() != self.thread:
+            return
         row = _row_at(self.position[id(module)])
         row.is_recursive = id(module) in self.seen
         self.seen.add(id(module))
@@ -77,10 +96,9 @@ class _Recorder:
         self.functional_macs[id(row)] = 0
 
     def hook(self, module, args, output):
-        # rows above this module's are calls that raised and were caught by a caller
-        while self.stack and self.stack[-1].module is not module:
-            self.stack.pop()
-        row = self.stack.pop()
+        if threading.get_ident() != self.thread:
+            return
+        row = self.stack[-1]            # inner calls have closed their rows
         row.set_sizes(args, output)
         row.executed = True
         macs = _mult_adds.formula_mult_adds(module, args, output)
@@ -90,10 +108,59 @@ class _Recorder:
                 macs = _mult_adds.fallback_mult_adds(module, row.class_name, row.output_size)
         row.mult_adds = macs
 
+    def close(self, module, args, output):
+        """Called after every call, also one that raised (then inside its ``except``)."""
+        if threading.get_ident() != self.thread:
+            return
+        if not self.stack or self.stack[-1].module is not module:
+            return                      # an earlier pre-hook raised: no row was opened
+        row = self.stack.pop()
+        error = sys.exc_info()[1]
+        if not row.executed and error is not None:
+            if not any(seen is error for seen, _ in self.failures):
+                self.failures.append((error, row))
+
+    def failing_row(self, error):
+        """The innermost row ``error`` (or an exception it was raised from) escaped."""
+        chain = []
+        while error is not None and not any(error is e for e in chain):
+            chain.append(error)
+            error = error.__cause__ or error.__context__
+        for link in chain:
+            for seen, row in self.failures:
+                if seen is link:
+                    return row
+        return None
+
     def report(self, macs):
         """A functional op ran: its MACs go to the innermost module running."""
         if self.stack and not _mult_adds.has_formula(self.stack[-1].module):
             self.functional_macs[id(self.stack[-1])] += macs
+
+
+class _SavedState:
+    """What a forward pass may change, to be put back: each module's ``training`` flag,
+    the values of its buffers, and the global RNG state."""
+
+    def __init__(self, model):
+        self.modes = [(module, module.training) for module in model.modules()]
+        self.buffers = [(module, name, buffer, np.array(buffer._data, copy=True))
+                        for module in model.modules()
+                        for name, buffer in module._buffers.items() if buffer is not None]
+        self.rng = nnx.get_rng_state()
+
+    def restore(self):
+        for module, training in self.modes:
+            module.training = training
+        with nnx.no_grad():
+            for module, name, buffer, values in self.buffers:
+                module._buffers[name] = buffer
+                current = buffer._data
+                # unchanged buffers are not written: the graph may have saved them, and a
+                # write would make its saved tensors unreadable to the memory count
+                if not np.array_equal(current, values, equal_nan=current.dtype.kind in "fc"):
+                    buffer.copy_(nnx.from_numpy(values))
+        nnx.set_rng_state(self.rng)
 
 
 def _set_mode(model, mode):
@@ -110,19 +177,20 @@ def run_forward(model, args, kwargs, mode):
     to the original exception; the model is left as it was either way.
     """
     recorder = _Recorder(model)
-    modes = [(module, module.training) for module in model.modules()]
+    saved = _SavedState(model)
     handles = []
     try:
         for module in {id(p[0]): p[0] for p in tree_positions(model)}.values():
             handles.append(module.register_forward_pre_hook(recorder.pre_hook))
             handles.append(module.register_forward_hook(recorder.hook))
+            handles.append(module.register_forward_hook(recorder.close, always_call=True))
         _set_mode(model, mode)
         with contextlib.ExitStack() as scope:
             scope.enter_context(nnx.enable_grad())
-            scope.enter_context(_mult_adds.observe_functional_ops(recorder.report))
+            scope.enter_context(_functional_ops.observe_functional_ops(recorder.report))
             output = model(*args, **kwargs)
     except Exception as error:
-        failing = recorder.stack[-1] if recorder.stack else None
+        failing = recorder.failing_row(error)
         where = failing.describe() if failing is not None else type(model).__name__
         raise RuntimeError(
             f"summary: the forward pass of {type(model).__name__} failed in {where}: "
@@ -130,8 +198,7 @@ def run_forward(model, args, kwargs, mode):
     finally:
         for handle in handles:
             handle.remove()
-        for module, training in modes:
-            module.training = training
+        saved.restore()
     return recorder.rows, output
 
 

@@ -10,6 +10,8 @@
   dict wants it wrapped in a list).  NumPy arrays become tensors.
 """
 
+import numbers
+
 import numpy as np
 
 import nnx
@@ -18,26 +20,31 @@ from nnx_tools._summary import _shapes
 __all__ = ["forward_arguments", "to_model_device", "input_bytes"]
 
 
-def _flatten(sizes):
-    for item in sizes:
-        if isinstance(item, (list, tuple)):
-            yield from _flatten(item)
-        else:
-            yield item
+_NOT_A_SIZE_LIST = ("Input_size is not a recognized type. Please ensure input_size is valid.\n"
+                    "For multiple inputs to the network, ensure input_size is a list of tuple "
+                    "sizes.")
+
+
+def _dimension(n):
+    """One dimension as an int: Python and NumPy integers, not bools or floats."""
+    if isinstance(n, bool) or not isinstance(n, numbers.Integral):
+        raise TypeError(f"summary: input_size holds {n!r}; dimensions must be integers")
+    return int(n)
 
 
 def correct_input_sizes(input_size):
-    """A list of shapes from what the user gave (torchinfo's ``get_correct_input_sizes``)."""
+    """A list of shapes from what the user gave (torchinfo's ``get_correct_input_sizes``):
+    one shape (a sequence of ints) or a sequence of shapes."""
     if not isinstance(input_size, (list, tuple)):
-        raise TypeError(
-            "Input_size is not a recognized type. Please ensure input_size is valid.\n"
-            "For multiple inputs to the network, ensure input_size is a list of tuple "
-            "sizes.")
-    if not input_size or any(not isinstance(n, int) or n <= 0 for n in _flatten(input_size)):
+        raise TypeError(_NOT_A_SIZE_LIST)
+    nested = [isinstance(item, (list, tuple)) for item in input_size]
+    if any(nested) and not all(nested):
+        raise TypeError(_NOT_A_SIZE_LIST)
+    shapes = [tuple(size) for size in input_size] if any(nested) else [tuple(input_size)]
+    shapes = [tuple(_dimension(n) for n in shape) for shape in shapes]
+    if not input_size or any(n <= 0 for shape in shapes for n in shape):
         raise ValueError("Input_data is invalid, or negative size found in input_data.")
-    if all(isinstance(n, int) for n in input_size):
-        return [tuple(input_size)]
-    return [tuple(size) for size in input_size]
+    return shapes
 
 
 def _dtype(spec):

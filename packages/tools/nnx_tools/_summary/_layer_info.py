@@ -13,7 +13,7 @@ Parameter counts per row (torchinfo's definitions, with its "leftover" bugs fixe
 
 from nnx_tools._summary import _shapes
 
-__all__ = ["LayerInfo"]
+__all__ = ["LayerInfo", "count_params"]
 
 
 def _kernel_size(module):
@@ -29,7 +29,8 @@ def _kernel_size(module):
         return None
 
 
-def _count(params):
+def count_params(params):
+    """``(numel, trainable numel, bytes)`` of ``params`` (each as given: pass each once)."""
     total = trainable = nbytes = 0
     for p in params:
         n = p.numel()
@@ -81,8 +82,10 @@ class LayerInfo:
         groups = getattr(module, "groups", None)
         self.groups = groups if isinstance(groups, int) else None
         self.mult_adds = 0
-        self.num_params, self.trainable_params, self.param_bytes = _count(module.parameters())
-        self.own_params, self.own_trainable_params, _ = _count(module.parameters(recurse=False))
+        self.num_params, self.trainable_params, self.param_bytes = count_params(
+            module.parameters())
+        self.own_params, self.own_trainable_params, _ = count_params(
+            module.parameters(recurse=False))
 
     def __repr__(self):
         return f"{self.class_name}: {self.depth}"

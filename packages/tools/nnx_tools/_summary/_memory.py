@@ -27,20 +27,10 @@ import numpy as np
 
 from nnx_tools._summary import _shapes
 
-__all__ = ["tensor_bytes", "buffer_key", "saved_for_backward_bytes"]
+__all__ = ["buffer_key", "saved_for_backward_bytes"]
 
 # node attribute -> tape -> list of layers -> (input, [per direction], mask) -> tuple -> array
 _SEARCH_DEPTH = 8
-
-
-def tensor_bytes(tensors):
-    """Bytes of distinct tensors (each counted once by identity)."""
-    seen, total = set(), 0
-    for t in tensors:
-        if id(t) not in seen:
-            seen.add(id(t))
-            total += t.numel() * t.element_size()
-    return total
 
 
 def _owner(array):

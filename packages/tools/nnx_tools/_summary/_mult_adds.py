@@ -18,7 +18,7 @@ A row's ``mult_adds`` is, in this order of precedence:
    - RNNCell, LSTMCell, GRUCell: ``params * N``;
    - Embedding, EmbeddingBag: 0 (a table lookup multiplies nothing; torchinfo counts
      ``N * params``).
-2. otherwise the matrix products the call ran itself (``observe_functional_ops``):
+2. otherwise the matrix products the call ran itself (``_functional_ops``):
    ``nnx.matmul`` / ``@`` / ``mm`` / ``bmm`` / ``mv`` / ``dot`` and ``F.linear``,
    ``F.bilinear``, ``F.conv1d/2d/3d``, ``F.conv_transpose1d/2d/3d`` called while this
    module was the innermost one running.  Ops inside a formula layer are not counted
@@ -28,13 +28,11 @@ A row's ``mult_adds`` is, in this order of precedence:
    names containing weight/bias -> ``prod(output[:2]) * numel``.
 """
 
-import contextlib
 import math
-import threading
 
 from nnx_tools._summary import _shapes
 
-__all__ = ["has_formula", "formula_mult_adds", "fallback_mult_adds", "observe_functional_ops"]
+__all__ = ["has_formula", "formula_mult_adds", "fallback_mult_adds", "batch_and_spatial"]
 
 
 def _family(module):
@@ -62,8 +60,7 @@ def _first_input(inputs):
 
 
 def _first_tensor(outputs):
-    found = next(_shapes.iter_tensors(outputs), None)
-    return found
+    return next(_shapes.iter_tensors(outputs), None)
 
 
 def _linear(module, inputs, output):
@@ -78,7 +75,7 @@ def _spatial_dims(module):
     return weight.ndim - 2 if weight is not None else 0
 
 
-def _batch_and_spatial(tensor, dims):
+def batch_and_spatial(tensor, dims):
     """(N, prod(spatial)) of a batched (N, C, *) or unbatched (C, *) conv operand."""
     shape = tuple(tensor.shape)
     batch = shape[0] if len(shape) == dims + 2 else 1
@@ -89,7 +86,7 @@ def _conv(module, inputs, output):
     out = _first_tensor(output)
     if out is None:
         return 0
-    batch, spatial = _batch_and_spatial(out, _spatial_dims(module))
+    batch, spatial = batch_and_spatial(out, _spatial_dims(module))
     return _param_numel(module) * batch * spatial
 
 
@@ -98,8 +95,8 @@ def _conv_transpose(module, inputs, output):
     if x is None or out is None:
         return 0
     dims = _spatial_dims(module)
-    batch, in_spatial = _batch_and_spatial(x, dims)
-    _, out_spatial = _batch_and_spatial(out, dims)
+    batch, in_spatial = batch_and_spatial(x, dims)
+    _, out_spatial = batch_and_spatial(out, dims)
     bias = getattr(module, "bias", None)
     bias_numel = bias.numel() if bias is not None else 0
     return module.weight.numel() * batch * in_spatial + bias_numel * batch * out_spatial
@@ -163,115 +160,3 @@ def fallback_mult_adds(module, class_name, output_size):
         elif "weight" in name or "bias" in name:
             macs += _numel(output_size[:2]) * n
     return macs
-
-
-# -- functional ops ------------------------------------------------------------------------
-
-def _arg(args, kwargs, index, name):
-    if len(args) > index:
-        return args[index]
-    return kwargs.get(name)
-
-
-def _rows(x):
-    return x.numel() // x.shape[-1] if x.ndim and x.shape[-1] else 0
-
-
-def _matmul_macs(args, kwargs, out):
-    a = _arg(args, kwargs, 0, "input")
-    return out.numel() * int(a.shape[-1])       # every output element: one dot of length K
-
-
-def _linear_macs(args, kwargs, out):
-    x, w, b = (_arg(args, kwargs, i, n) for i, n in enumerate(("input", "weight", "bias")))
-    return _rows(x) * (w.numel() + (b.numel() if b is not None else 0))
-
-
-def _bilinear_macs(args, kwargs, out):
-    x1 = _arg(args, kwargs, 0, "input1")
-    w, b = _arg(args, kwargs, 2, "weight"), _arg(args, kwargs, 3, "bias")
-    return _rows(x1) * (w.numel() + (b.numel() if b is not None else 0))
-
-
-def _conv_macs(dims):
-    def macs(args, kwargs, out):
-        w, b = _arg(args, kwargs, 1, "weight"), _arg(args, kwargs, 2, "bias")
-        batch, spatial = _batch_and_spatial(out, dims)
-        return batch * spatial * (w.numel() + (b.numel() if b is not None else 0))
-    return macs
-
-
-def _conv_transpose_macs(dims):
-    def macs(args, kwargs, out):
-        x = _arg(args, kwargs, 0, "input")
-        w, b = _arg(args, kwargs, 1, "weight"), _arg(args, kwargs, 2, "bias")
-        batch, in_spatial = _batch_and_spatial(x, dims)
-        _, out_spatial = _batch_and_spatial(out, dims)
-        return batch * (in_spatial * w.numel() + (out_spatial * b.numel() if b is not None
-                                                   else 0))
-    return macs
-
-
-def _targets():
-    """(owner, attribute name, MACs formula) of every callable observed.
-
-    Every nnx matrix product (``nnx.matmul``, ``Tensor.__matmul__``/``matmul``, ``mm``,
-    ``bmm``, ``mv``, ``dot``, however they were imported) funnels into
-    ``nnx._ops.linalg._product(input, other, node_type)``, looked up by name at each call:
-    replacing that one name observes them all without touching the engine's code.  The
-    functional convolutions and linear maps are looked up on ``nnx.nn.functional`` by
-    callers writing ``F.linear(...)``; a name imported earlier with ``from ... import``
-    keeps the original function and is not observed.
-    """
-    from nnx._ops import linalg
-    from nnx.nn import functional
-
-    targets = [(linalg, "_product", _matmul_macs),
-               (functional, "linear", _linear_macs),
-               (functional, "bilinear", _bilinear_macs)]
-    for dims in (1, 2, 3):
-        targets.append((functional, f"conv{dims}d", _conv_macs(dims)))
-        targets.append((functional, f"conv_transpose{dims}d", _conv_transpose_macs(dims)))
-    return [(owner, name, macs) for owner, name, macs in targets if hasattr(owner, name)]
-
-
-def _observed(original, macs_of, report, state):
-    def observed(*args, **kwargs):
-        if state.thread != threading.get_ident() or state.depth:
-            return original(*args, **kwargs)    # another thread, or inside an observed op
-        state.depth += 1
-        try:
-            out = original(*args, **kwargs)
-        finally:
-            state.depth -= 1
-        try:
-            macs = int(macs_of(args, kwargs, out))
-        except (AttributeError, IndexError, TypeError, ValueError):
-            macs = 0                            # an odd call: count nothing, never fail it
-        report(macs)
-        return out
-    observed.__wrapped__ = original
-    return observed
-
-
-class _State:
-    def __init__(self):
-        self.thread = threading.get_ident()
-        self.depth = 0
-
-
-@contextlib.contextmanager
-def observe_functional_ops(report):
-    """While active, call ``report(macs)`` after each matrix product / linear / conv op run
-    by this thread (not by the ops themselves).  The originals are always put back."""
-    state = _State()
-    replaced = []
-    try:
-        for owner, name, macs_of in _targets():
-            original = getattr(owner, name)
-            setattr(owner, name, _observed(original, macs_of, report, state))
-            replaced.append((owner, name, original))
-        yield
-    finally:
-        for owner, name, original in reversed(replaced):
-            setattr(owner, name, original)

@@ -14,6 +14,7 @@ The footer scales its units (torchinfo HEAD; 1.8.0 prints MB always): see ``_uni
 """
 
 from nnx_tools._summary import _table, _units
+from nnx_tools._summary._layer_info import count_params
 
 __all__ = ["ModelStatistics"]
 
@@ -74,10 +75,9 @@ class ModelStatistics:
         self.total_input = total_input
         self.total_output_bytes = total_output_bytes
         self.memory_fallback_nodes = list(memory_fallback_nodes)
-        params = list(model.parameters())       # each parameter object once
-        self.total_params = sum(p.numel() for p in params)
-        self.trainable_params = sum(p.numel() for p in params if p.requires_grad)
-        self.total_param_bytes = sum(p.numel() * p.element_size() for p in params)
+        # model.parameters() yields each parameter object once: tied weights count once
+        self.total_params, self.trainable_params, self.total_param_bytes = count_params(
+            model.parameters())
         self.total_mult_adds = sum(row.mult_adds for row in rows)
 
     # -- the rows shown ------------------------------------------------------------------
