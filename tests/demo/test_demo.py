@@ -62,6 +62,30 @@ def test_command_line_prints_summary_progress_and_path(tmp_path, capsys):
     assert "epoch  1/1" in err and "loss=" in err and "test_acc=" in err  # the tqdm bar
     assert f"saved the weights to {path}" in out and path.exists()
     assert "identical predictions" in out
+    assert "is under the 95% the default run reaches" in err
+
+
+def test_out_may_name_a_folder(tmp_path):
+    result = run(epochs=1, hidden=8, cell="rnn", out=str(tmp_path), progress=False,
+                 show_summary=False, check_torch=False, say=quiet)
+    assert result.checkpoint == str(tmp_path / "digits_rnn.pt")
+    assert list(nnx.load(result.checkpoint)) == ["rnn.weight_ih_l0", "rnn.weight_hh_l0",
+                                                 "rnn.bias_ih_l0", "rnn.bias_hh_l0",
+                                                 "head.weight", "head.bias"]
+
+
+def test_a_missing_dependency_is_one_line(monkeypatch, capsys):
+    from nnx_layers.demo import __main__ as demo_main
+
+    real_find_spec = demo_main.importlib.util.find_spec
+    monkeypatch.setattr(demo_main.importlib.util, "find_spec",
+                        lambda name: None if name == "sklearn" else real_find_spec(name))
+    with pytest.raises(SystemExit) as exit_info:
+        main(["--epochs", "1"])
+    err = capsys.readouterr().err
+    assert exit_info.value.code == 1 and err.count("\n") == 1
+    assert err == ("python -m nnx_layers.demo: error: the demo needs scikit-learn: pip install "
+                   'scikit-learn (or pip install "nnx-layers[demo]")\n')
 
 
 def test_bad_arguments_exit_with_usage(capsys):
@@ -71,5 +95,8 @@ def test_bad_arguments_exit_with_usage(capsys):
     with pytest.raises(SystemExit):
         main(["--epochs", "0"])
     assert "must be at least 1" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["--seed", "-1"])               # NumPy's generators take no negative seed
+    assert "--seed: must be at least 0, got -1" in capsys.readouterr().err
     with pytest.raises(ValueError, match="cell must be one of lstm, gru, rnn"):
         digits_classifier(nn, "transformer")

@@ -45,6 +45,7 @@ def _model(torch):
     model.gru = nn.GRU(8, 5, bias=False)
     model.rnn = nn.RNN(8, 4)
     model.conv = nn.Conv2d(3, 4, (3, 5))
+    model.deconv = nn.ConvTranspose2d(4, 6, 3)     # bias (6,) on the weight's 2nd dimension
     model.bn = nn.BatchNorm2d(4)
     model.ln = nn.LayerNorm([2, 3])
     model.attn = nn.MultiheadAttention(8, 2)

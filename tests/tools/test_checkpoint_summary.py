@@ -57,6 +57,7 @@ def test_lstm_shapes_agree_with_nnx_lstm():
 def test_gate_count_gives_the_family(gates, kind):
     layer = recognise(_lstm_shapes(7, 12, 1, False, gates=gates))
     assert layer.kind == kind and layer.description == f"{kind}(7, 12)"
+    assert "batch_first and dropout are not stored" in layer.note
 
 
 def test_gru_three_layers_without_bias():
@@ -91,6 +92,19 @@ def test_linear_conv_norms_embedding():
     assert recognise({"weight": (4, 5), "bias": (4, 5)}).description == "LayerNorm((4, 5))"
     assert recognise({"in_proj_weight": (48, 16), "in_proj_bias": (48,)}).description == \
         "MultiheadAttention(embed_dim=16)"
+
+
+def test_transposed_conv_bilinear_and_weight_only_norms():
+    # torch 2.13: ConvTranspose2d(4, 6, 3).weight is (4, 6, 3, 3), its bias (6,); a Conv2d's
+    # bias matches the weight's first dimension instead
+    transposed = recognise({"weight": (4, 6, 3, 3), "bias": (6,)})
+    assert transposed.kind == "ConvTranspose2d"
+    assert transposed.description == "ConvTranspose2d(4, 6, kernel_size=(3, 3))"
+    # Bilinear(3, 4, 5): weight (5, 3, 4), bias (5,), the keys of a Conv1d(3, 5, 4)
+    bilinear = recognise({"weight": (5, 3, 4), "bias": (5,)})
+    assert bilinear.kind == "Conv1d" and "Bilinear(in1, in2, out)" in bilinear.note
+    assert recognise({"weight": (8,)}).description == \
+        "LayerNorm(8, bias=False), RMSNorm(8) or PReLU(num_parameters=8)"
 
 
 def test_unknown_and_containers():
@@ -266,3 +280,29 @@ def test_a_lone_tensor_and_a_file_without_tensors(tmp_path):
     nnx.save({"epoch": 1, "name": "run"}, tmp_path / "none.pt")
     with pytest.raises(ValueError, match="holds no tensors"):
         summarize_checkpoint(tmp_path / "none.pt")
+
+
+def test_a_dict_with_tensors_of_its_own_is_read_whole(tmp_path):
+    """Only a dict without top-level tensors is searched for a weights entry: here the
+    top-level tensor and the nested one are both the model's."""
+    nnx.save({"scale": nnx.ones(3), "encoder": {"proj": {"weight": nnx.ones(2, 4)}}},
+             tmp_path / "nested.pt")
+    info = summarize_checkpoint(tmp_path / "nested.pt")
+    assert info.entry is None and info.other_entries == ()
+    assert [t.name for t in info.tensors] == ["scale", "encoder.proj.weight"]
+    assert info.total_params == 3 + 8
+
+
+def test_a_long_dtype_list_fits_its_column(tmp_path):
+    from nnx_tools._checkpoint_summary._table import fit_dtypes
+
+    assert fit_dtypes("float32,int64", 20) == "float32,int64"
+    assert fit_dtypes("float32,float64,float16,int64,int32,int16,int8,uint8,bool", 20) == \
+        "float32,float64,+7"
+    assert fit_dtypes("complex128", 4) == "complex128"          # a single dtype stays whole
+    text = str(summarize_checkpoint(os.path.join(GOLDEN, "dtypes.pt"), depth=0))
+    header, root = (next(line for line in text.splitlines() if line.startswith(start))
+                    for start in ("Layer", "(root)"))
+    # the cells after the dtypes stay under their headers
+    assert root[header.index("Dtype"):].startswith("float32,float64,+7 ")
+    assert root[header.index("Param #"):].startswith("27 +18 buf ")

@@ -55,7 +55,7 @@ def test_each_module_matches_torch(golden, info):
             assert row["description"] == text
         elif cls == "Embedding":
             assert row["description"].startswith(text + " or Linear(")
-        elif cls in ("Conv2d", "LayerNorm"):       # torch adds stride / eps options
+        elif cls in ("Conv2d", "ConvTranspose2d", "LayerNorm"):   # + stride / eps options
             assert text.startswith(row["description"][:-1] + ", ")
         elif cls == "BatchNorm2d":
             assert row["description"] == "BatchNorm(4)" and text.startswith("BatchNorm2d(4,")

@@ -5,16 +5,15 @@ Conv2d(c, k, 3): k*c*9 + k; Embedding(n, d): n*d), not read from the output.
 """
 
 import csv
-import importlib.metadata
 import io
 import json
 import os
-import shutil
 import subprocess
 import sys
 import textwrap
 
 import pytest
+from _cli_helpers import assert_one_line_error, console_script, run_cli
 
 from nnx_tools import cli_summary
 
@@ -78,9 +77,7 @@ def model_file(tmp_path):
 
 
 def run_main(argv, capsys):
-    status = cli_summary.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
+    return run_cli(cli_summary.main, argv, capsys)
 
 
 def test_model_file_with_input(model_file, capsys):
@@ -174,6 +171,57 @@ def test_dotted_module_from_the_working_directory(tmp_path, capsys, monkeypatch)
     assert status == 0 and sys.path == before
 
 
+def test_file_inside_a_package_keeps_its_relative_imports(tmp_path, capsys):
+    package = tmp_path / "s2_relpkg"
+    (package / "nets").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "nets" / "__init__.py").write_text("")
+    (package / "blocks.py").write_text("import nnx.nn as nn\n\n\ndef block():\n"
+                                       "    return nn.Linear(5, 3)\n")
+    (package / "nets" / "tagger.py").write_text(
+        "import nnx.nn as nn\n\nfrom ..blocks import block\n\n\n"
+        "def build():\n    return nn.Sequential(block(), nn.Linear(3, 2))\n")
+    before = list(sys.path)
+    status, out, err = run_main([package / "nets" / "tagger.py:build", "--format", "json"],
+                                capsys)
+    assert status == 0, err
+    assert json.loads(out)["totals"]["total_params"] == 5 * 3 + 3 + 3 * 2 + 2
+    assert sys.path == before
+    (tmp_path / "loose.py").write_text("from .blocks import block\n")
+    assert_one_line_error(run_main([tmp_path / "loose.py:block"], capsys), "nnx-summary", 1,
+                          "loose.py uses relative imports, but its folder is not a package")
+
+
+def test_a_factory_missing_arguments_points_to_kwargs(tmp_path, capsys):
+    (tmp_path / "factory.py").write_text("import nnx.nn as nn\n\n\ndef build(hidden):\n"
+                                         "    return nn.Linear(2, hidden)\n")
+    assert_one_line_error(run_main([tmp_path / "factory.py:build"], capsys), "nnx-summary", 1,
+                          "build() failed: missing a required argument: 'hidden' (it "
+                          "takes: hidden; --kwargs '{\"name\": value}' gives them)")
+    # a TypeError inside the constructor is the model's own error, with no --kwargs hint
+    (tmp_path / "inner.py").write_text("import nnx.nn as nn\n\n\ndef build():\n"
+                                       "    return nn.Linear(2)\n")
+    status, out, err = run_main([tmp_path / "inner.py:build"], capsys)
+    assert_one_line_error((status, out, err), "nnx-summary", 1, "inner.py:build: TypeError: ")
+    assert "--kwargs" not in err and "out_features" in err
+
+
+def test_a_script_that_parses_its_command_line_on_import(tmp_path, capsys):
+    """An unguarded argparse sees ``[script.py]`` (not nnx-summary's options) and its exit
+    is reported as such, not mistaken for nnx-summary's own usage error."""
+    (tmp_path / "train.py").write_text(
+        "import argparse\n\n"
+        "parser = argparse.ArgumentParser()\n"
+        "parser.add_argument('--lr', type=float, required=True)\nparser.parse_args()\n")
+    before = list(sys.argv)
+    status, out, err = run_main([tmp_path / "train.py:Net", "--depth", "2"], capsys)
+    assert status == 1 and out == "" and sys.argv == before
+    assert "train.py: error: the following arguments are required: --lr" in err
+    assert err.splitlines()[-1] == (f"nnx-summary: error: loading {tmp_path / 'train.py'}: the "
+                                    "code called sys.exit(2) (put its script part under "
+                                    '`if __name__ == "__main__":`)')
+
+
 @pytest.mark.parametrize("argv, status, message", [
     (["{file}:Net", "--input-size", "2,3,5,5"], 1,
      "at input size [2, 3, 5, 5]: the forward pass of Net failed in Linear"),
@@ -185,6 +233,7 @@ def test_dotted_module_from_the_working_directory(tmp_path, capsys, monkeypatch)
     (["{file}:Net", "--kwargs", '{"bad": 1}'], 1, "unexpected keyword argument 'bad'"),
     (["{file}:instance", "--kwargs", '{"a": 1}'], 1, "already a Module instance"),
     (["{tmp}/missing.py:Net"], 1, "No such file or directory"),
+    (["{tmp}:Net"], 1, "is a directory: name a Python file in it"),
     (["s2_no_such_module:Net"], 1, "no module named 's2_no_such_module'"),
     (["{file}"], 2, "name the model"),
     (["{file}:1abc"], 2, "is not a Python name"),
@@ -205,10 +254,7 @@ def test_dotted_module_from_the_working_directory(tmp_path, capsys, monkeypatch)
 def test_errors_give_one_line(argv, status, message, model_file, tmp_path, capsys):
     argv = [a.replace("{file}", str(model_file)).replace("{tmp}", str(tmp_path)) for a in argv]
     message = message.replace("{file}", str(model_file))
-    code, out, err = run_main(argv, capsys)
-    assert code == status and out == ""
-    assert err.startswith("nnx-summary: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err and message in err
+    assert_one_line_error(run_main(argv, capsys), "nnx-summary", status, message)
 
 
 def test_debug_reraises(model_file):
@@ -235,9 +281,12 @@ def test_output_file_is_written_atomically(model_file, tmp_path, capsys, monkeyp
     assert status == 1 and "No space left on device" in err
     assert json.loads(target.read_text())["totals"]["total_params"] == NET_PARAMS
     assert sorted(os.listdir(tmp_path)) == ["models.py", "summary.json"]
-    status, _, err = run_main([f"{model_file}:build", "--output", tmp_path / "no" / "x.txt"],
-                              capsys)
-    assert status == 1 and err.count("\n") == 1 and "No such file or directory" in err
+    # the message names the user's path, not the temporary file next to it
+    assert_one_line_error(run_main([f"{model_file}:build", "--output",
+                                    tmp_path / "no" / "x.txt"], capsys),
+                          "nnx-summary", 1, f"--output: no such directory: {tmp_path / 'no'}")
+    assert_one_line_error(run_main([f"{model_file}:build", "--output", tmp_path], capsys),
+                          "nnx-summary", 1, f"--output is a directory, not a file: {tmp_path}")
 
 
 def test_help_lists_examples(capsys):
@@ -258,17 +307,8 @@ def test_module_runs_as_a_subprocess(model_file, tmp_path):
     assert "Traceback" not in bad.stderr and bad.stderr.count("\n") == 1
 
 
-def _console_script_declared():
-    points = importlib.metadata.entry_points(group="console_scripts")
-    return any(p.name == "nnx-summary" for p in points)
-
-
-@pytest.mark.skipif(not _console_script_declared(),
-                    reason="this nnx-tools install predates the nnx-summary entry point "
-                           "(an editable install made before it existed): reinstall it")
 def test_console_script(model_file, tmp_path):
-    script = shutil.which("nnx-summary") or os.path.join(os.path.dirname(sys.executable),
-                                                         "nnx-summary")
+    script = console_script("nnx-summary")
     result = subprocess.run([script, f"{model_file}:build", "--format", "json"],
                             capture_output=True, text=True, check=False, cwd=tmp_path)
     assert result.returncode == 0, result.stderr

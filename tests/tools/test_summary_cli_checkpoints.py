@@ -13,6 +13,7 @@ from collections import OrderedDict
 
 import numpy as np
 import pytest
+from _cli_helpers import assert_one_line_error, run_cli
 from safetensors.numpy import save_file
 
 import nnx
@@ -54,9 +55,7 @@ def checkpoint(request, tmp_path):
 
 
 def run_main(argv, capsys):
-    status = cli_summary.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
+    return run_cli(cli_summary.main, argv, capsys)
 
 
 def test_table(checkpoint, capsys):
@@ -154,10 +153,7 @@ def test_errors_give_one_line(argv, status, message, tmp_path, capsys):
              "{bad_npz}": str(tmp_path / "bad.npz")}
     for placeholder, value in names.items():
         argv = [a.replace(placeholder, value) for a in argv]
-    code, out, err = run_main(argv, capsys)
-    assert code == status and out == ""
-    assert err.startswith("nnx-summary: error: ") and err.count("\n") == 1, err
-    assert "Traceback" not in err and message in err
+    assert_one_line_error(run_main(argv, capsys), "nnx-summary", status, message)
 
 
 def test_debug_shows_the_checkpoint_error():

@@ -59,9 +59,27 @@ def folder_on_path(folder):
 
 def load_file_module(path):
     """Execute the Python file ``path`` as a fresh module (not registered under a name
-    another import could find) and return it."""
+    another import could find) and return it. A file whose relative imports
+    (``from .blocks import Block``) need its package is imported as that package's module
+    instead, as ``python -m package.module`` would."""
+    if os.path.isdir(path):
+        raise TargetError(f"{path} is a directory: name a Python file in it "
+                          "(dir/models.py:Net) or a module (package.module:Net)")
     if not os.path.isfile(path):
         raise TargetError(f"No such file or directory: {path}")
+    try:
+        return _execute_file(path)
+    except ImportError as exc:
+        if "no known parent package" not in str(exc):
+            raise
+        dotted, root = package_module_name(path)
+        if dotted is None:
+            raise TargetError(f"{path} uses relative imports, but its folder is not a "
+                              "package (no __init__.py next to it)") from exc
+    return _import_package_file(dotted, root, path)
+
+
+def _execute_file(path):
     stem = os.path.splitext(os.path.basename(path))[0]
     name = f"_nnx_summary_target_{stem}" if stem.isidentifier() else "_nnx_summary_target"
     spec = importlib.util.spec_from_file_location(name, path)
@@ -74,6 +92,32 @@ def load_file_module(path):
     except BaseException:
         sys.modules.pop(name, None)
         raise
+    return module
+
+
+def package_module_name(path):
+    """``('pkg.sub.models', '/src')`` for ``/src/pkg/sub/models.py`` when ``pkg`` and ``sub``
+    hold an ``__init__.py`` (the folder to import it from is ``/src``); ``(None, None)`` for
+    a file outside any package."""
+    folder, filename = os.path.split(os.path.abspath(path))
+    parts = [os.path.splitext(filename)[0]]
+    while (os.path.isfile(os.path.join(folder, "__init__.py"))
+           and os.path.basename(folder).isidentifier()):
+        folder, package = os.path.split(folder)
+        parts.insert(0, package)
+    if len(parts) == 1 or not parts[-1].isidentifier():
+        return None, None
+    return ".".join(parts), folder
+
+
+def _import_package_file(dotted, root, path):
+    with folder_on_path(root):
+        module = import_module(dotted)
+    loaded = getattr(module, "__file__", None)
+    if not loaded or not os.path.samefile(loaded, path):
+        raise TargetError(f"{path} is the module {dotted!r} of a package, but that name "
+                          f"imports {loaded or 'a built-in module'}: run from another folder "
+                          f"or name it as {dotted}:Name")
     return module
 
 
@@ -116,15 +160,30 @@ def build_model(obj, name, kwargs):
     if inspect.isclass(obj) and not issubclass(obj, nnx.nn.Module):
         raise TargetError(f"{name} is the class {obj.__qualname__}, not an nnx.nn.Module "
                           "subclass")
-    try:
-        model = obj(**kwargs)
-    except TypeError as exc:
-        shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
-        raise TargetError(f"building {name}({shown}) failed: {exc}") from exc
+    _check_arguments(obj, name, kwargs)
+    model = obj(**kwargs)
     if not isinstance(model, nnx.nn.Module):
         raise TargetError(f"{name}({'...' if kwargs else ''}) returned an object of type "
                           f"{type(model).__name__}, not an nnx.nn.Module")
     return model
+
+
+def _check_arguments(obj, name, kwargs):
+    """``kwargs`` fit the signature of the class or factory ``obj`` (checked apart from the
+    call: a TypeError raised inside ``__init__`` is the model's own error)."""
+    try:
+        signature = inspect.signature(obj)
+    except (TypeError, ValueError):           # no signature to check: the call will tell
+        return
+    try:
+        signature.bind(**kwargs)
+    except TypeError as exc:
+        shown = ", ".join(f"{k}={v!r}" for k, v in kwargs.items())
+        notes = [f"it takes: {', '.join(signature.parameters) or 'nothing'}"]
+        if not kwargs:
+            notes.append("--kwargs '{\"name\": value}' gives them")
+        raise TargetError(f"building {name}({shown}) failed: {exc} ({'; '.join(notes)})") \
+            from exc
 
 
 def search_folder(target):

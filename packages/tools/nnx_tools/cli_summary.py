@@ -59,6 +59,8 @@ class _Parser(argparse.ArgumentParser):
 class UsageError(Exception):
     """A bad option value found after parsing: exit status 2."""
 
+    exit_code = 2
+
 
 def _parser():
     parser = _Parser(
@@ -74,7 +76,7 @@ def _parser():
                             "per forward argument); without it: no forward pass")
     model.add_argument("--dtypes", nargs="+", metavar="DTYPE",
                        help=f"one dtype per input ({', '.join(DTYPE_NAMES[:9])}...), "
-                            "or one for all; default float32. Also int64,float32")
+                            "or one for all (int64,float32 works too); default float32")
     model.add_argument("--batch-dim", type=int, metavar="N",
                        help="insert a batch dimension of 1 at position N of every input")
     model.add_argument("--kwargs", metavar="JSON", help="keyword arguments for the class or "
@@ -180,6 +182,11 @@ def _stage(what, debug):
         yield
     except (UsageError, Failure, _target.TargetError, KeyboardInterrupt):
         raise
+    except SystemExit as exc:       # a training script's unguarded argparse / sys.exit()
+        if debug:
+            raise
+        raise Failure(f"{what}: the code called sys.exit({exc.code!r}) (put its script part "
+                      "under `if __name__ == \"__main__\":`)") from exc
     except Exception as exc:
         if debug:
             raise
@@ -234,7 +241,9 @@ def summarize_model_target(args):
         options["dtypes"] = dtypes
         options["batch_dim"] = args.batch_dim
     spec = args.target.rpartition(":")[0]
-    with _target.folder_on_path(_target.search_folder(args.target)):
+    # the model's code sees the command line `python file.py` would give it, not ours
+    with _target.folder_on_path(_target.search_folder(args.target)), \
+            _replaced_argv([spec]):
         with _stage(f"loading {spec}", args.debug):
             found = _target.load_target(args.target)
         with _stage(f"building {args.target}", args.debug):
@@ -244,6 +253,16 @@ def summarize_model_target(args):
                 f"summary of {args.target}")
         with _stage(what, args.debug), contextlib.redirect_stdout(_Discard()):
             return summary(model, **options, **forward_kwargs)
+
+
+@contextlib.contextmanager
+def _replaced_argv(argv):
+    saved = sys.argv
+    sys.argv = list(argv)
+    try:
+        yield
+    finally:
+        sys.argv = saved
 
 
 class _Discard:
@@ -260,6 +279,11 @@ def write_atomically(path, text):
     """Write ``text`` to ``path`` through a temporary file in the same folder + os.replace,
     so a reader never sees half a file."""
     folder = os.path.dirname(os.path.abspath(path))
+    # checked first: the error would otherwise name the temporary file, not the user's path
+    if os.path.isdir(path):
+        raise IsADirectoryError(21, "--output is a directory, not a file", path)
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(2, "--output: no such directory", folder)
     fd, temp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.",
                                 suffix=".tmp")
     try:
@@ -315,16 +339,11 @@ def main(argv=None):
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except (UsageError, _target.TargetError) as exc:
+    except (UsageError, _target.TargetError, *_user_errors()) as exc:
         if args.debug:
             raise
         print(f"{PROG}: error: {_message(exc)}", file=sys.stderr)
-        return getattr(exc, "exit_code", 2)
-    except _user_errors() as exc:
-        if args.debug:
-            raise
-        print(f"{PROG}: error: {_message(exc)}", file=sys.stderr)
-        return 1
+        return getattr(exc, "exit_code", 1)
     return 0
 
 

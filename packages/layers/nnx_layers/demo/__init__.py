@@ -1,7 +1,7 @@
 """The nnx demo: an LSTM reads handwritten digits row by row and learns to name them.
 
     python -m nnx_layers.demo [--epochs N] [--hidden H] [--cell lstm|gru|rnn] [--seed S]
-                              [--out FILE]
+                              [--out PATH]
 
 scikit-learn's bundled digits (1,797 8x8 images, no download) are read as sequences of 8 time
 steps of 8 pixels. The run trains with mini-batches, Adam and a cosine learning-rate schedule,

@@ -18,6 +18,14 @@ from nnx_layers.demo.model import digits_classifier
 
 
 @dataclass
+class History:
+    """Per-epoch figures of a training run."""
+
+    losses: list = field(default_factory=list)  # mean training loss
+    accuracies: list = field(default_factory=list)  # test accuracy at the end of the epoch
+
+
+@dataclass
 class DemoResult:
     """What a run produced: per-epoch history, final accuracies and the checkpoint's path."""
 
@@ -25,13 +33,19 @@ class DemoResult:
     reloaded_accuracy: float
     checkpoint: str
     seconds: float
-    losses: list = field(default_factory=list)  # mean training loss per epoch
-    accuracies: list = field(default_factory=list)  # test accuracy after each epoch
+    losses: list  # mean training loss per epoch
+    accuracies: list  # test accuracy after each epoch
     torch_agreement: float | None = None  # share of equal predictions; None without torch
 
 
-def default_checkpoint(cell: str) -> str:
-    return os.path.join(tempfile.gettempdir(), "nnx-demo", f"digits_{cell}.pt")
+def checkpoint_path(out: str | None, cell: str) -> str:
+    """Where the weights go: ``out`` (a file, or an existing folder to put
+    ``digits_<cell>.pt`` in), by default a ``nnx-demo`` folder in the temporary directory."""
+    filename = f"digits_{cell}.pt"
+    if out is None:
+        return os.path.join(tempfile.gettempdir(), "nnx-demo", filename)
+    path = os.path.abspath(out)
+    return os.path.join(path, filename) if os.path.isdir(path) else path
 
 
 def predict(model, images: np.ndarray) -> np.ndarray:
@@ -42,17 +56,19 @@ def predict(model, images: np.ndarray) -> np.ndarray:
 
 
 def accuracy(model, images: np.ndarray, labels: np.ndarray) -> float:
+    """Share of ``images`` whose predicted class is their label."""
     return float((predict(model, images) == labels).mean())
 
 
 def train(model, data: DigitSequences, epochs: int, seed: int, batch_size: int = 32,
-          lr: float = 0.01, progress: bool = True, result: DemoResult | None = None):
+          lr: float = 0.01, progress: bool = True) -> History:
     """Mini-batch Adam with a cosine schedule; one tqdm bar per epoch (loss, accuracy)."""
     from tqdm import tqdm
 
     optimizer = nnx.optim.Adam(model.parameters(), lr=lr)
     scheduler = nnx.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=max(epochs, 1))
     shuffle = np.random.default_rng(seed)
+    history = History()
     n = len(data.train_labels)
     for epoch in range(epochs):
         model.train()
@@ -78,14 +94,25 @@ def train(model, data: DigitSequences, epochs: int, seed: int, batch_size: int =
                             refresh=False)
             bar.update(1)
         scheduler.step()
-        test_acc = accuracy(model, data.test_images, data.test_labels)
+        history.losses.append(loss_sum / seen)
+        history.accuracies.append(accuracy(model, data.test_images, data.test_labels))
         bar.set_postfix(loss=f"{loss_sum / seen:.3f}", acc=f"{correct / seen:.3f}",
-                        test_acc=f"{test_acc:.3f}")
+                        test_acc=f"{history.accuracies[-1]:.3f}")
         bar.close()
-        if result is not None:
-            result.losses.append(loss_sum / seen)
-            result.accuracies.append(test_acc)
-    return model
+    return history
+
+
+def save_and_reload(model, path: str, cell: str, hidden: int, images: np.ndarray) -> np.ndarray:
+    """``nnx.save`` the weights to ``path``, load them into a fresh model and return its
+    predictions for ``images``, which must equal the trained model's."""
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    nnx.save(model.state_dict(), path)
+    fresh = digits_classifier(nn, cell, hidden)
+    fresh.load_state_dict(nnx.load(path))
+    reloaded = predict(fresh, images)
+    if not np.array_equal(reloaded, predict(model, images)):
+        raise RuntimeError(f"the model reloaded from {path} predicts differently")
+    return reloaded
 
 
 def torch_agreement(path: str, cell: str, hidden: int, images: np.ndarray,
@@ -104,6 +131,7 @@ def torch_agreement(path: str, cell: str, hidden: int, images: np.ndarray,
 
 
 def print_summary(model, batch_size: int) -> None:
+    """The model's nnx-summary table for one training batch."""
     from nnx_tools import summary
 
     summary(model, input_size=(batch_size, 8, 8),
@@ -122,30 +150,24 @@ def run(epochs: int = 15, hidden: int = 64, cell: str = "lstm", seed: int = 0,
         f"each read as 8 steps of 8 pixels; {cell.upper()} with {hidden} hidden units")
     if show_summary:
         print_summary(model, batch_size=32)
-    result = DemoResult(0.0, 0.0, "", 0.0)
-    train(model, data, epochs, seed, progress=progress, result=result)
-    result.test_accuracy = accuracy(model, data.test_images, data.test_labels)
-    say(f"test accuracy: {result.test_accuracy:.2%}")
+    history = train(model, data, epochs, seed, progress=progress)
+    test_accuracy = accuracy(model, data.test_images, data.test_labels)
+    say(f"test accuracy: {test_accuracy:.2%}")
 
-    path = os.path.abspath(out or default_checkpoint(cell))
-    os.makedirs(os.path.dirname(path), exist_ok=True)
-    nnx.save(model.state_dict(), path)
-    fresh = digits_classifier(nn, cell, hidden)
-    fresh.load_state_dict(nnx.load(path))
-    reloaded = predict(fresh, data.test_images)
-    if not np.array_equal(reloaded, predict(model, data.test_images)):
-        raise RuntimeError(f"the model reloaded from {path} predicts differently")
-    result.reloaded_accuracy = float((reloaded == data.test_labels).mean())
-    result.checkpoint = path
+    path = checkpoint_path(out, cell)
+    reloaded = save_and_reload(model, path, cell, hidden, data.test_images)
+    reloaded_accuracy = float((reloaded == data.test_labels).mean())
     say(f"saved the weights to {path}; a fresh model loaded from it scores "
-        f"{result.reloaded_accuracy:.2%} (identical predictions)")
+        f"{reloaded_accuracy:.2%} (identical predictions)")
+    agreement = None
     if check_torch:
-        result.torch_agreement = torch_agreement(path, cell, hidden, data.test_images, reloaded)
-        if result.torch_agreement is None:
+        agreement = torch_agreement(path, cell, hidden, data.test_images, reloaded)
+        if agreement is None:
             say("torch is not installed: skipped loading the checkpoint into torch.nn")
         else:
             say(f"torch.nn {cell.upper()} loaded from the same file agrees on "
-                f"{result.torch_agreement:.2%} of the test predictions")
-    result.seconds = time.perf_counter() - started
-    say(f"done in {result.seconds:.1f} s")
-    return result
+                f"{agreement:.2%} of the test predictions")
+    seconds = time.perf_counter() - started
+    say(f"done in {seconds:.1f} s")
+    return DemoResult(test_accuracy, reloaded_accuracy, path, seconds, history.losses,
+                      history.accuracies, agreement)

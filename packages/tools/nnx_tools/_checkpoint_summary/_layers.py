@@ -10,7 +10,8 @@ keys (shapes)               layer
                             ``weight_hr_l0`` (proj_size = its rows) when there is one
 ``weight_ih``, ``weight_hh``  RNNCell / GRUCell / LSTMCell, the same way
 ``running_mean``/``_var``     BatchNorm (1d/2d/3d keep the same keys)
-``weight`` 3/4/5-d          Conv1d/2d/3d (out, in/groups, *kernel)
+``weight`` 3/4/5-d          Conv1d/2d/3d (out, in/groups, *kernel); with a ``bias`` of its
+                            second dimension, ConvTranspose1d/2d/3d (in, out/groups, *kernel)
 ``weight`` 2-d + ``bias``   Linear (out, in)
 ``weight`` 2-d alone        Linear without bias or Embedding (num, dim): the keys cannot tell
 ``weight`` + ``bias`` equal LayerNorm / GroupNorm (elementwise affine)
@@ -88,7 +89,9 @@ def _recurrent(shapes):
         options.append(("bias", False))
     if bidirectional:
         options.append(("bidirectional", True))
-    note = "nonlinearity (tanh or relu) is not stored" if kind == "RNN" else ""
+    unstored = "nonlinearity (tanh or relu), batch_first and dropout are" if kind == "RNN" \
+        else "batch_first and dropout are"
+    note = f"{unstored} not stored"
     return Layer(kind, _repr(kind, (w_ih[1], hidden), options), note)
 
 
@@ -135,6 +138,8 @@ def _weight_layers(shapes):
         return None
     if bias is not None and bias == weight:
         return _affine_norm(weight)
+    if bias is not None and len(weight) >= 3 and bias == (weight[1],) != (weight[0],):
+        return _conv_transpose(weight)
     if bias is not None and (len(bias) != 1 or not weight or bias[0] != weight[0]):
         return None
     if len(weight) == 2:
@@ -151,14 +156,26 @@ def _weight_layers(shapes):
         options = [("kernel_size", tuple(weight[2:]))]
         if bias is None:
             options.append(("bias", False))
+        bilinear = " (a 3-d weight may also be a Bilinear(in1, in2, out))" \
+            if len(weight) == 3 and bias is not None else ""
         return Layer(kind, _repr(kind, (weight[1], weight[0]), options),
                      f"in_channels assumes groups=1; a ConvTranspose{len(weight) - 2}d "
-                     "stores (in, out/groups, *kernel)")
+                     f"stores (in, out/groups, *kernel){bilinear}")
     if len(weight) == 1 and bias is None:
-        return Layer("Norm (weight only)", f"LayerNorm({weight[0]}, bias=False) or "
-                                           f"RMSNorm({weight[0]})",
+        size = weight[0]
+        return Layer("Norm (weight only)", f"LayerNorm({size}, bias=False), RMSNorm({size}) "
+                                           f"or PReLU(num_parameters={size})",
                      "a 1-d weight alone: a norm without bias, or a PReLU")
     return None
+
+
+def _conv_transpose(weight):
+    """(in, out/groups, *kernel) + a bias of out: a transposed convolution (its bias
+    matches the second dimension, a Conv's the first)."""
+    kind = f"ConvTranspose{len(weight) - 2}d"
+    return Layer(kind, _repr(kind, (weight[0], weight[1]),
+                             [("kernel_size", tuple(weight[2:]))]),
+                 "out_channels assumes groups=1")
 
 
 def _affine_norm(shape):

@@ -104,7 +104,9 @@ def _read_torch(path, key):
     entry, others = None, ()
     if key is not None:
         obj, entry = _formats._take(obj, key), key
-    elif isinstance(obj, dict) and not all(isinstance(v, nnx.Tensor) for v in obj.values()):
+    elif isinstance(obj, dict) and not any(isinstance(v, nnx.Tensor) for v in obj.values()):
+        # no tensor at the top: a training checkpoint ({'state_dict', 'optimizer', ...}) or
+        # a nested state_dict; a dict with tensors of its own is read whole
         entry = _weights_entry(obj, nnx.Tensor)
         if entry is not None:
             others = tuple(str(k) for k in obj if k != entry)

@@ -51,6 +51,19 @@ def row_cells(row):
     return (shape, row["dtype"] or "--", params, _count(row["bytes"]))
 
 
+def fit_dtypes(text, width):
+    """A module's dtype list cut to fit a column of ``width``: ``'float32,int64,+7'``
+    (a cell that fills its column would run into the next one)."""
+    if len(text) < width or "," not in text:
+        return text
+    dtypes, shown = text.split(","), []
+    for dtype in dtypes:
+        if len(",".join([*shown, dtype, f"+{len(dtypes)}"])) >= width:
+            break
+        shown.append(dtype)
+    return ",".join([*shown, f"+{len(dtypes) - len(shown)}"])
+
+
 def _plural(n, word):
     return f"{n} {word}" + ("" if n == 1 else "s")
 
@@ -82,8 +95,11 @@ def render(summary):
     rows = summary.rows()
     titled = [(row_title(row), row["depth"]) for row in rows]
     first_width = name_width(titled)
-    table_rows = [(tree_prefix(depth, summary.ascii_only) + title, row_cells(row))
-                  for (title, depth), row in zip(titled, rows)]
+    table_rows = []
+    for (title, depth), row in zip(titled, rows):
+        shape, dtypes, params, nbytes = row_cells(row)
+        table_rows.append((tree_prefix(depth, summary.ascii_only) + title,
+                           (shape, fit_dtypes(dtypes, summary.col_width), params, nbytes)))
     table = render_table(HEADER_FIRST, HEADER_CELLS, table_rows, footer(summary),
                          col_width=summary.col_width, first_width=first_width)
     return f"{summary.header_line()}\n{table}"
