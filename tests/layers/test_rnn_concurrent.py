@@ -64,9 +64,14 @@ def test_gate_major_recurrent_gemm_matches_row_major(monkeypatch, mode, n_in, H,
     """The forward's gate-major recurrent GEMM (``GATE_MAJOR_FROM``, large shapes only by
     default) forced on small ones: same values, states and gradients."""
     args = _args(7 * n_in + H + P, mode, n_in, H, P, sizes, dtype)
-    row_major = _run(*args)
-    monkeypatch.setattr(_sequence, "GATE_MAJOR_FROM", dict.fromkeys(_sequence.GATE_MAJOR_FROM, 0))
-    gate_major = _run(*args)
+    previous = _sequence.set_gemm_path("blas")  # the gate-major GEMM is a BLAS path
+    try:
+        row_major = _run(*args)
+        monkeypatch.setattr(_sequence, "GATE_MAJOR_FROM",
+                            dict.fromkeys(_sequence.GATE_MAJOR_FROM, 0))
+        gate_major = _run(*args)
+    finally:
+        _sequence.set_gemm_path(previous)
     for a, b in zip(row_major, gate_major):
         np.testing.assert_allclose(b, a, rtol=1e-5 if dtype == np.float32 else 1e-12,
                                    atol=1e-5 if dtype == np.float32 else 1e-12)

@@ -12,6 +12,7 @@ for the calling thread only; scipy's bundled OpenBLAS exports it.  Where it is m
 import ctypes
 import glob
 import os
+import threading
 
 # GEMMs with fewer multiply-adds (m*n*k) stay on one thread: the medium config's recurrent
 # GEMM (32 x 256 x 1024 = 8.4M) gains from two threads (perf_baseline: 185 us on one, 113 us
@@ -69,6 +70,11 @@ def _find_functions():
 _SETTER, _GETTER = _find_functions()
 
 
+def blas_threads():
+    """How many threads the driver's BLAS runs a large GEMM on (1 where unknown)."""
+    return _GETTER() if _GETTER is not None else 1
+
+
 def two_directions_at_once():
     """Whether the two directions of a bidirectional layer may run on two threads at once.
 
@@ -81,6 +87,15 @@ def two_directions_at_once():
     return _GETTER() >= 2 and (os.cpu_count() or 1) >= 2
 
 
+# scipy's OpenBLAS (0.3.2x) keeps the count that ``openblas_set_num_threads_local`` sets in
+# a process-wide variable, so two threads inside call_on_one_thread_if at once (the two
+# directions of a bidirectional layer) each saw the other's 1 as "previous": the last to
+# leave restored 1 and every later GEMM of the process ran on one thread.  So the count
+# seen by the first thread to enter is kept and restored by the last to leave.
+_NESTING = {"depth": 0, "outer": None}
+_NESTING_LOCK = threading.Lock()
+
+
 def call_on_one_thread_if(small, fn, *args):
     """``fn(*args)``, with this thread's BLAS calls on one thread if ``small``.
 
@@ -89,8 +104,15 @@ def call_on_one_thread_if(small, fn, *args):
     """
     if not small or _SETTER is None:
         return fn(*args)
-    previous = _SETTER(1)
+    with _NESTING_LOCK:
+        previous = _SETTER(1)
+        if _NESTING["depth"] == 0:
+            _NESTING["outer"] = previous
+        _NESTING["depth"] += 1
     try:
         return fn(*args)
     finally:
-        _SETTER(previous)
+        with _NESTING_LOCK:
+            _NESTING["depth"] -= 1
+            # a thread-local count (other OpenBLAS builds) goes back to this thread's own
+            _SETTER(_NESTING["outer"] if _NESTING["depth"] == 0 else previous)

@@ -7,14 +7,19 @@ layout (see ``_driver.pyx``); ``weights`` is a list over layer*D + direction of
 
 Per layer and direction the forward does one GEMM for the input projection of all steps
 (both biases folded in, except GRU's b_hh which the step kernel needs), then the time loop;
-backward does the time loop, then one GEMM each for dW_ih, dW_hh, dW_hr and dx over all rows.
+on a packed-GEMM path (float32, see ``_gemm_path``) an LSTM or RNN with batch >= 2 instead
+projects each step's input inside the step.  Backward does the time loop, then one GEMM
+each for dW_ih, dW_hh, dW_hr and dx over all rows.
 """
+
+import os
 
 import numpy as np
 
 from nnx_layers._rnn import _driver
 from nnx_layers._rnn._blas_threads import (
     ONE_THREAD_BELOW,
+    blas_threads,
     call_on_one_thread_if,
     two_directions_at_once,
 )
@@ -54,6 +59,54 @@ GATE_MAJOR_FROM = {"LSTM": 64_000_000, "GRU": 4_000_000, "RNN_TANH": 64_000_000,
 TWO_THREADS_FROM = 20_000_000
 _POOL = []
 
+# float32 step GEMMs against weights packed once per call (``_packed_gemm.h``): per step,
+# 1 thread, the medium LSTM's h W_hh^T (32 x 256 @ 256 x 1024) took 150 us on the AVX-512
+# kernel against 231 us through OpenBLAS (which re-packs W every call; 181 us gate-major),
+# the large one 5.1 ms against 8.8 (6.6 gate-major), the backward's dgates W_hh 1.6-1.8x
+# less; small and tiny shapes tie or gain a little.  The AVX2 kernel is ~15% slower than
+# the AVX-512 one: below AVX2_PACKED_FROM multiply-adds per step OpenBLAS is as fast.
+# Packing costs about one step, so calls with fewer steps keep BLAS.  The kernels run on
+# one thread: where OpenBLAS may use two for a step (from ONE_THREAD_BELOW, when the
+# directions do not already run on one thread each) it wins (2 threads, medium LSTM
+# forward 15.9 ms against 17.9, large 300 against 494), so those calls keep BLAS too.
+AVX2_PACKED_FROM = 2_000_000
+FUSED_FROM_BATCH = 2
+PACKED_MIN_STEPS = 4
+_GEMM = {"path": "auto"}
+
+
+def set_gemm_path(name):
+    """Pick the step-GEMM path: "auto" (the default: the best packed kernel this CPU runs,
+    where it wins), or force "blas", "generic", "avx2" or "avx512" on every float32 call
+    (tests, benchmarks; also the NNX_RNN_GEMM environment variable).  Returns the previous
+    name; raises ValueError for a path this CPU cannot run."""
+    if name != "auto" and (name not in _driver.GEMM_PATHS
+                           or not _driver.gemm_path_available(_driver.GEMM_PATHS[name])):
+        raise ValueError(f"GEMM path {name!r} is not one of {sorted(_driver.GEMM_PATHS)} "
+                         f"that runs on this CPU")
+    previous, _GEMM["path"] = _GEMM["path"], name
+    return previous
+
+
+def _gemm_path(dtype, steps, macs, concurrent):
+    """The driver's ``gemm_path`` for a call of ``steps`` steps with ``macs`` multiply-adds
+    in each step's recurrent GEMM; ``concurrent``: the directions run on a thread each."""
+    name = _GEMM["path"]
+    if dtype != np.float32:
+        return _driver.GEMM_PATHS["blas"]
+    if name != "auto":
+        return _driver.GEMM_PATHS[name]
+    best = _driver.best_gemm_path()
+    if steps < PACKED_MIN_STEPS or best < _driver.GEMM_PATHS["avx2"] or (
+            best == _driver.GEMM_PATHS["avx2"] and macs < AVX2_PACKED_FROM) or (
+            not concurrent and macs >= ONE_THREAD_BELOW and blas_threads() > 1):
+        return _driver.GEMM_PATHS["blas"]
+    return best
+
+
+if os.environ.get("NNX_RNN_GEMM"):
+    set_gemm_path(os.environ["NNX_RNN_GEMM"])
+
 
 def _worth_two_threads(macs):
     return macs >= TWO_THREADS_FROM and two_directions_at_once()
@@ -80,18 +133,31 @@ def _run_jobs(jobs, concurrent):
 
 
 def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state, y,
-                       sizes, offsets, B, H, Hout):
+                       sizes, offsets, B, H, Hout, concurrent):
     """Input projection and time loop of one layer and direction; returns its saved buffers."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     N, dtype = layer_in.shape[0], layer_in.dtype
     G = NUM_GATES[mode]
     empty = _empty(dtype)
-    gates = np.empty((N, G * H), dtype=dtype)
-    beta = 0.0
-    if b_ih is not None:
-        gates[...] = b_ih if mode == "GRU" else b_ih + b_hh
-        beta = 1.0
-    _matmul(layer_in, False, w_ih, True, gates, beta)
+    macs = B * G * H * Hout         # of one step's recurrent GEMM
+    path = _gemm_path(dtype, sizes.shape[0], macs, concurrent)
+    blas = path == _driver.GEMM_PATHS["blas"]
+    # a packed path does an LSTM's or RNN's input projection inside each step
+    fused = (not blas and mode != "GRU" and layer_in.shape[1] > 0
+             and B >= FUSED_FROM_BATCH)
+    # projected in the step and not kept for backward: one step's gate rows will do
+    gates = np.empty((B if fused and not keep else N, G * H), dtype=dtype)
+    x_in, b_in = empty, empty
+    if fused:
+        x_in = layer_in
+        if b_ih is not None:
+            b_in = (b_ih + b_hh).reshape(1, -1)
+    else:
+        beta = 0.0
+        if b_ih is not None:
+            gates[...] = b_ih if mode == "GRU" else b_ih + b_hh
+            beta = 1.0
+        _matmul(layer_in, False, w_ih, True, gates, beta)
     rows = N if keep else B      # without backward, one step's rows are reused
     h_prev = np.empty((rows, Hout), dtype=dtype)
     c_prev = np.empty((rows, H), dtype=dtype) if mode == "LSTM" else empty
@@ -102,8 +168,9 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     if mode == "GRU":   # the step kernel adds b_hh itself (zeros without bias)
         b_gru = (np.zeros((1, G * H), dtype) if b_hh is None else b_hh.reshape(1, -1))
     w_hr_t = np.ascontiguousarray(w_hr.T) if w_hr is not None else empty
-    macs = B * G * H * Hout         # of one step's recurrent GEMM
-    if macs >= GATE_MAJOR_FROM[mode]:
+    if not blas:
+        w_hh_t, rec_t = empty, empty     # the driver packs w_hh itself
+    elif macs >= GATE_MAJOR_FROM[mode]:
         w_hh_t, rec_t = empty, np.empty((G * H, B), dtype=dtype)
     else:
         w_hh_t, rec_t = np.ascontiguousarray(w_hh.T), empty
@@ -111,7 +178,7 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
         macs < ONE_THREAD_BELOW, _driver.layer_forward,
         cell, d == 1, gates, w_hh_t, w_hh, rec_t, b_gru, w_hr_t,
         h_state, c_state, h_prev, c_prev, extra, m, y, d * Hout, scratch, sizes, offsets,
-        keep)
+        keep, path, x_in, w_ih, b_in)
     return gates, h_prev, c_prev, extra, m
 
 
@@ -155,7 +222,7 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
             y[used:] = 0
         jobs = [(_forward_direction, mode, cell, d, keep, layer_in, weights[layer * D + d],
                  h_n[layer * D + d], empty if c_n is None else c_n[layer * D + d], y,
-                 sizes, offsets, B, H, Hout) for d in range(D)]
+                 sizes, offsets, B, H, Hout, concurrent) for d in range(D)]
         saved = _run_jobs(jobs, concurrent)
         mask = None
         next_in = y
@@ -193,20 +260,46 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
         jobs = [(_backward_direction, mode, cell, d, layer_in, tape.weights[layer * D + d],
                  saved[d], dy, dh0[layer * D + d], empty if dc0 is None else dc0[layer * D + d],
                  need_weights[layer * D + d] if need_weights else (True,) * 5,
-                 sizes, offsets, B, Hout) for d in range(D)]
+                 sizes, offsets, B, Hout, concurrent) for d in range(D)]
         results = _run_jobs(jobs, concurrent)
-        dx = np.zeros(layer_in.shape, dtype=dtype) if want_dx else None
-        for d, (group, dgx) in enumerate(results):
-            grads[layer * D + d] = group
-            if dx is not None:       # after both directions: they add into the same dx
-                _matmul(dgx, False, tape.weights[layer * D + d][0], False, dx, 1.0)
+        dx = np.empty(layer_in.shape, dtype=dtype) if want_dx else None
+        grads[layer * D:(layer + 1) * D] = [group for group, _ in results]
+        if dx is not None:
+            _input_gradient(dx, [dgx for _, dgx in results],
+                            [tape.weights[layer * D + d][0] for d in range(D)], concurrent)
         if layer > 0:
             dy = dx * mask if mask is not None else dx
     return dx, dh0, dc0, grads
 
 
+def _input_gradient(dx, dgxs, w_ihs, concurrent):
+    """dx = sum over directions of dgx W_ih, after both directions (they add into one dx).
+
+    ~5% faster on the packed kernel than through OpenBLAS on one thread.  Where the
+    directions ran on a thread each, the two threads split dx's rows rather than OpenBLAS
+    its own two threads: those spin on a core for milliseconds after each call, and the
+    next layer's reverse direction, on that core, ran 2-3x slower."""
+    path = _gemm_path(dx.dtype, PACKED_MIN_STEPS, ONE_THREAD_BELOW, concurrent)
+    if path == _driver.GEMM_PATHS["blas"]:
+        for d, (dgx, w_ih) in enumerate(zip(dgxs, w_ihs)):
+            _matmul(dgx, False, w_ih, False, dx, 1.0 if d > 0 else 0.0)
+        return
+    if not concurrent:
+        _rows_of_input_gradient(path, dx, dgxs, w_ihs)
+        return
+    half = dx.shape[0] // 2
+    _run_jobs([(_rows_of_input_gradient, path, dx[:half], [g[:half] for g in dgxs], w_ihs),
+               (_rows_of_input_gradient, path, dx[half:], [g[half:] for g in dgxs], w_ihs)],
+              True)
+
+
+def _rows_of_input_gradient(path, dx, dgxs, w_ihs):
+    for d, (dgx, w_ih) in enumerate(zip(dgxs, w_ihs)):
+        _driver.matmul_packed(path, dgx, False, w_ih, dx, d > 0)
+
+
 def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, dc_state,
-                        want, sizes, offsets, B, Hout):
+                        want, sizes, offsets, B, Hout, concurrent):
     """Backward through time of one layer and direction, then its weight gradients (one
     GEMM each over all rows).  Returns ((g_ih, g_hh, g_bih, g_bhh, g_hr), dgx)."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
@@ -222,10 +315,12 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
     if used < N:
         for buf in (dgx, dgh, dh_all):      # rows no step covers add nothing
             buf[used:] = 0
+    macs = B * GH * Hout
     call_on_one_thread_if(
-        B * GH * Hout < ONE_THREAD_BELOW, _driver.layer_backward,
+        macs < ONE_THREAD_BELOW, _driver.layer_backward,
         cell, d == 1, gates, h_prev, c_prev, extra, w_hh, w_hr if proj else empty, dy,
-        d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets)
+        d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets,
+        _gemm_path(dtype, sizes.shape[0], macs, concurrent))
     dg_rec = dgh if mode == "GRU" else dgx
     g_ih = g_hh = g_bih = g_bhh = g_hr = None     # frozen weights: no GEMM
     if want[0]:
