@@ -165,7 +165,9 @@ class RNNBase(Module):
 
     # -- checks (torch's names and messages) -------------------------------------------
     def check_input(self, input, batch_sizes):
-        weight_dtype = self._flat_weights[0].dtype
+        self._check_input(input, batch_sizes, self._flat_weights[0].dtype)
+
+    def _check_input(self, input, batch_sizes, weight_dtype):
         if input.dtype != weight_dtype:
             raise ValueError(f"RNN input dtype ({input.dtype}) does not match weight dtype "
                              f"({weight_dtype}). Convert input: input.to({weight_dtype}), or "
@@ -281,19 +283,29 @@ class _RecurrentForward(RNNBase):
         checked = _unsqueezed(data, 0 if self.batch_first else 1) if unbatched else data
         expected_h = self.get_expected_hidden_size(checked, batch_sizes)
         expected_c = expected_h[:2] + (self.hidden_size,)
+        # zeros made here have the expected sizes: only a subclass's own check runs on them
+        check_sizes = type(self).check_hidden_size is not RNNBase.check_hidden_size
         if hx is None:
             drop = (lambda s: s[:1] + s[2:]) if unbatched else (lambda s: s)
             hx = (_zeros(drop(expected_h), data), _zeros(drop(expected_c), data))
-        elif not lstm:
-            hx = (hx, None)
-        self.check_input(checked, batch_sizes)
-        weights = self._flat_weights
-        h_view = [_unsqueezed(h, 1) if unbatched else h for h in hx if h is not None]
-        if lstm:
-            self.check_hidden_size(h_view[0], expected_h, "Expected hidden[0] size {}, got {}")
-            self.check_hidden_size(h_view[1], expected_c, "Expected hidden[1] size {}, got {}")
         else:
-            self.check_hidden_size(h_view[0], expected_h)
+            check_sizes = True
+            if not lstm:
+                hx = (hx, None)
+        weights = self._flat_weights
+        if type(self).check_input is RNNBase.check_input:   # spare a second _flat_weights
+            self._check_input(checked, batch_sizes, weights[0].dtype)
+        else:                                               # a subclass's own check
+            self.check_input(checked, batch_sizes)
+        if check_sizes:
+            h_view = [_unsqueezed(h, 1) if unbatched else h for h in hx if h is not None]
+            if lstm:
+                self.check_hidden_size(h_view[0], expected_h,
+                                       "Expected hidden[0] size {}, got {}")
+                self.check_hidden_size(h_view[1], expected_c,
+                                       "Expected hidden[1] size {}, got {}")
+            else:
+                self.check_hidden_size(h_view[0], expected_h)
         output, h_n, c_n = self._run(data, batch_sizes, hx[0], hx[1] if lstm else None,
                                      sorted_indices, unsorted_indices, unbatched, weights)
         output = self._wrap_output(output, batch_sizes, sorted_indices, unsorted_indices)

@@ -193,11 +193,12 @@ _CELL_NODES = {"RNN_TANH": RnnTanhCellBackward0, "RNN_RELU": RnnReluCellBackward
 
 def _record(node, lay, tape, cdt, dtype, inputs, outputs, is_cell, out_rows_shape=None):
     node.tape, node.layout, node.compute_dtype, node.dtype = tape, lay, cdt, dtype
-    node.need = tuple(needs_grad(t) for t in inputs[:3])
+    node.need = (needs_grad(inputs[0]), needs_grad(inputs[1]), needs_grad(inputs[2]))
     # which of (w_ih, w_hh, b_ih, b_hh, w_hr) each layer/direction has, and which need grad
     flags = iter([needs_grad(w) for w in inputs[3:]])
-    node.present = [tuple(w is not None for w in group) for group in tape.weights]
-    node.need_weights = [tuple(next(flags) if exists else False for exists in present)
+    node.present = [(g[0] is not None, g[1] is not None, g[2] is not None, g[3] is not None,
+                     g[4] is not None) for g in tape.weights]
+    node.need_weights = [tuple([next(flags) if exists else False for exists in present])
                          for present in node.present]
     node.is_cell, node.out_rows_shape = is_cell, out_rows_shape
     node.has_cell = len(outputs) == (2 if is_cell else 3)
@@ -239,8 +240,9 @@ def run_rnn(mode, input, hx, cx, flat_weights, *, has_bias, has_proj, num_direct
         check_batch_sizes(batch_sizes, x.shape[0])
     lay = _Layout(packed, batch_first, unbatched, sorted_indices, unsorted_indices)
     rows = lay.rows(x, cdt)
+    offsets = None
     if not packed:
-        batch_sizes = np.full(lay.steps[0], lay.steps[1], dtype=np.intp)
+        batch_sizes, offsets = _sequence.uniform_steps(lay.steps[0], lay.steps[1])
     weights = group_weights([contiguous(w._data, cdt) for w in flat_weights], has_bias,
                             has_proj)
     h0 = lay.state_in(hx._data, cdt)
@@ -252,7 +254,7 @@ def run_rnn(mode, input, hx, cx, flat_weights, *, has_bias, has_proj, num_direct
     record = needs_grad(input, hx, cx, *flat_weights)
     out, h_n, c_n, tape = _sequence.forward(mode, rows, batch_sizes, h0, c0, weights,
                                             num_directions, dropout, training, dropout_mask,
-                                            keep=record)
+                                            keep=record, offsets=offsets)
     output = wrap(lay.unrows(out, dtype))
     h_t = wrap(lay.state_out(h_n, dtype))
     c_t = wrap(lay.state_out(c_n, dtype)) if c_n is not None else None
@@ -279,8 +281,9 @@ def run_cell(mode, input, hx, cx, weights):
     c0 = lay.state_in(cx._data, cdt) if cx is not None else None
     check_weight_shapes(mode, arrays, rows.shape[1], h0.shape[2], 1)
     record = needs_grad(input, hx, cx, *flat)
-    out, h_n, c_n, tape = _sequence.forward(mode, rows, [rows.shape[0]], h0, c0, arrays, 1,
-                                            keep=record)
+    sizes, offsets = _sequence.uniform_steps(1, rows.shape[0])
+    out, h_n, c_n, tape = _sequence.forward(mode, rows, sizes, h0, c0, arrays, 1,
+                                            keep=record, offsets=offsets)
     h_t = wrap(lay.state_out(h_n, dtype))
     c_t = wrap(lay.state_out(c_n, dtype)) if c_n is not None else None
     if record:

@@ -72,11 +72,14 @@ class RNNCellBase(Module):
             if len(shape) != 2:
                 raise RuntimeError(f"{name}: Expected hidden to be 1D or 2D, got "
                                    f"{state.dim()}D instead")
+        # straight from _parameters (where an assignment lands) to spare Module.__getattr__
+        params = self._parameters
+        weights = tuple(params[n] if n in params else getattr(self, n)
+                        for n in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"))
         # torch's GEMMs refuse the first operand whose dtype is not the weights'
         for t in (input, *states):
-            if t.dtype != self.weight_ih.dtype:
-                raise RuntimeError(same_dtype_message(t, self.weight_ih))
-        weights = (self.weight_ih, self.weight_hh, self.bias_ih, self.bias_hh)
+            if t.dtype != weights[0].dtype:
+                raise RuntimeError(same_dtype_message(t, weights[0]))
         return _node.run_cell(mode, input, states[0], states[1] if len(states) > 1 else None,
                               weights)
 
