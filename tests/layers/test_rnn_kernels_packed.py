@@ -5,6 +5,10 @@ columns not a multiple of the 32-wide panel, K = 1, odd sizes), both input parts
 bias, accumulation, transposed A and the cache-blocked large products, projection, packed
 batches, both directions, forward and backward."""
 
+import os
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
@@ -67,6 +71,22 @@ def test_matmul_packed_matches_numpy(path, trans_a, M, K, N):
     got = c.copy()
     _driver.matmul_packed(_driver.GEMM_PATHS[path], a, trans_a, w, got, True)
     np.testing.assert_allclose(got, c + product, **tol)
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("M", [5, 128, 129, 300])
+def test_packed_gemm_empty_inner_dimension(path, M):
+    """K = 0: C is the bias (or kept, accumulating) on every row, also past the row block
+    of 128 where the cache-blocked loop over K would never run."""
+    a, w = np.zeros((M, 0), np.float32), np.zeros((4, 0), np.float32)
+    bias = np.arange(1, 5, dtype=np.float32)
+    c = np.full((M, 4), -7.0, np.float32)
+    _driver.packed_gemm(_driver.GEMM_PATHS[path], a, w, c, False, None, None, bias)
+    np.testing.assert_array_equal(c, np.broadcast_to(bias, (M, 4)))
+    _driver.packed_gemm(_driver.GEMM_PATHS[path], a, w, c, True)
+    np.testing.assert_array_equal(c, np.broadcast_to(bias, (M, 4)))
+    _driver.packed_gemm(_driver.GEMM_PATHS[path], a, w, c, False)
+    np.testing.assert_array_equal(c, 0)
 
 
 def test_matmul_packed_empty_inner_dimension():
@@ -177,3 +197,14 @@ def test_set_gemm_path_checks_and_returns_previous():
         assert _sequence.set_gemm_path("generic") == "blas"
     finally:
         _sequence.set_gemm_path(previous)
+
+
+def test_a_bad_gemm_path_in_the_environment_warns_and_runs():
+    code = ("import warnings, nnx; warnings.simplefilter('always'); from nnx import nn; "
+            "print(tuple(nn.LSTM(2, 3)(nnx.randn(4, 1, 2))[0].shape))")
+    env = dict(os.environ, NNX_RNN_GEMM="bogus")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=env, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "(4, 1, 3)"
+    assert "NNX_RNN_GEMM ignored: GEMM path 'bogus'" in result.stderr

@@ -21,6 +21,11 @@ import threading
 # 24 ms with its three 0.8M weight-gradient GEMMs threaded, 0.4 ms on one thread)
 ONE_THREAD_BELOW = 4_000_000
 
+# OpenBLAS runs a GEMM with m*n*k up to this (SMP_THRESHOLD_MIN 65536 x
+# GEMM_MULTITHREAD_THRESHOLD 4, interface/gemm.c) on the calling thread by itself: setting
+# the count around such calls (two ctypes calls and a lock, ~1.4 us) buys nothing
+BLAS_ONE_THREAD_UP_TO = 262_144
+
 
 def _candidate_paths():
     import scipy.linalg.cython_blas  # noqa: F401  (loads the BLAS the driver calls)
@@ -71,8 +76,16 @@ _SETTER, _GETTER = _find_functions()
 
 
 def blas_threads():
-    """How many threads the driver's BLAS runs a large GEMM on (1 where unknown)."""
-    return _GETTER() if _GETTER is not None else 1
+    """How many threads the driver's BLAS runs a large GEMM on (1 where unknown).
+
+    While a thread is inside call_on_one_thread_if a process-wide count reads 1: the
+    count to report is then the one it restores (decisions must not depend on timing).
+    """
+    if _GETTER is None:
+        return 1
+    if _PROCESS_WIDE and _NESTING["depth"] > 0:
+        return _NESTING["outer"]
+    return _GETTER()
 
 
 def two_directions_at_once():
@@ -96,6 +109,25 @@ _NESTING = {"depth": 0, "outer": None}
 _NESTING_LOCK = threading.Lock()
 
 
+def _count_is_process_wide():
+    """Whether a count set by ``openblas_set_num_threads_local`` in one thread is seen by
+    the others (scipy's OpenBLAS 0.3.2x) rather than kept per thread (later OpenBLAS)."""
+    if _SETTER is None or _GETTER is None:
+        return False
+    before = _GETTER()
+    probe = 2 if before == 1 else 1
+    worker = threading.Thread(target=_SETTER, args=(probe,))
+    worker.start()
+    worker.join()
+    if _GETTER() == before:
+        return False
+    _SETTER(before)
+    return True
+
+
+_PROCESS_WIDE = _count_is_process_wide()
+
+
 def call_on_one_thread_if(small, fn, *args):
     """``fn(*args)``, with this thread's BLAS calls on one thread if ``small``.
 
@@ -105,14 +137,22 @@ def call_on_one_thread_if(small, fn, *args):
     if not small or _SETTER is None:
         return fn(*args)
     with _NESTING_LOCK:
-        previous = _SETTER(1)
-        if _NESTING["depth"] == 0:
-            _NESTING["outer"] = previous
-        _NESTING["depth"] += 1
+        # nobody inside and the count 1: the user's own setting, nothing to change or restore
+        # (while another thread is inside, a 1 may be its, to be restored under this call)
+        untouched = _NESTING["depth"] == 0 and _GETTER is not None and _GETTER() == 1
+        if not untouched:
+            previous = _SETTER(1)
+            if _NESTING["depth"] == 0:
+                _NESTING["outer"] = previous
+            _NESTING["depth"] += 1
+    if untouched:
+        return fn(*args)
     try:
         return fn(*args)
     finally:
         with _NESTING_LOCK:
             _NESTING["depth"] -= 1
-            # a thread-local count (other OpenBLAS builds) goes back to this thread's own
-            _SETTER(_NESTING["outer"] if _NESTING["depth"] == 0 else previous)
+            if not _PROCESS_WIDE:  # a thread-local count goes back to this thread's own
+                _SETTER(previous)
+            elif _NESTING["depth"] == 0:  # a shared one only when the last thread leaves
+                _SETTER(_NESTING["outer"])

@@ -325,7 +325,7 @@ static void nnx_packed_gemm2_f32(int path, long M, long N, const nnx_gemm_args *
 {
     nnx_rows_fn rows = nnx_rows_for(path);
     long K = g->k1 + g->k2;
-    if (g->k2 > 0 || M <= NNX_MC) {
+    if (g->k2 > 0 || M <= NNX_MC || K == 0) {  /* K == 0: the blocks below never run */
         nnx_panels(rows, M, N, K, g, Wp, C, ldc);
         return;
     }

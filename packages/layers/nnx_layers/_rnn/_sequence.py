@@ -13,11 +13,13 @@ each for dW_ih, dW_hh, dW_hr and dx over all rows.
 """
 
 import os
+import warnings
 
 import numpy as np
 
 from nnx_layers._rnn import _driver
 from nnx_layers._rnn._blas_threads import (
+    BLAS_ONE_THREAD_UP_TO,
     ONE_THREAD_BELOW,
     blas_threads,
     call_on_one_thread_if,
@@ -31,17 +33,27 @@ NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 def step_layout(batch_sizes):
     """(batch_sizes, offsets) as contiguous intp arrays for the driver."""
     sizes = np.ascontiguousarray(batch_sizes, dtype=np.intp)
-    offsets = np.zeros_like(sizes)
+    offsets = np.empty(sizes.shape, dtype=np.intp)      # (np.zeros_like costs ~1 us more)
+    offsets[:1] = 0
     if sizes.size > 1:
         np.cumsum(sizes[:-1], out=offsets[1:])
     return sizes, offsets
 
 
+def _rows_used(sizes, offsets):
+    """Rows the steps cover (sizes.sum(), ~1 us less on tiny calls)."""
+    return int(offsets[-1] + sizes[-1]) if sizes.shape[0] else 0
+
+
 def _matmul(a, trans_a, b, trans_b, c, beta=0.0):
     """c = op(a) @ op(b) + beta c over all rows; small products stay on one BLAS thread."""
     k = a.shape[0] if trans_a else a.shape[1]
-    call_on_one_thread_if(c.shape[0] * c.shape[1] * k < ONE_THREAD_BELOW, _driver.matmul,
-                          a, trans_a, b, trans_b, c, beta)
+    macs = c.shape[0] * c.shape[1] * k
+    if macs <= BLAS_ONE_THREAD_UP_TO:       # OpenBLAS stays on this thread by itself
+        _driver.matmul(a, trans_a, b, trans_b, c, beta)
+    else:
+        call_on_one_thread_if(macs < ONE_THREAD_BELOW, _driver.matmul,
+                              a, trans_a, b, trans_b, c, beta)
 
 
 def _empty(dtype):
@@ -52,6 +64,12 @@ def _empty(dtype):
 # on the large LSTM (64 x 4096 x 1024), no faster on the medium one (32 x 1024 x 256),
 # 2x slower on the small one (0.5M); the GRU forward, whose row-major GEMM writes a
 # separate scratch, gained ~10% on medium (32 x 768 x 256 = 6.3M)
+# From this many steps the BLAS path copies W_hh^T once (row-major step GEMMs); below,
+# the copy (~10 us for 256 x 64) costs more than the steps it would speed up.  With batch 1
+# OpenBLAS reads W_hh transposed in place faster anyway (1 thread, tiny 100 steps: LSTM
+# 163 us against 176, GRU 111 against 128), with batch 8 much slower (small: 8.0 ms
+# against 5.2-6.3)
+TRANSPOSE_FROM_STEPS = 4
 GATE_MAJOR_FROM = {"LSTM": 64_000_000, "GRU": 4_000_000, "RNN_TANH": 64_000_000,
                    "RNN_RELU": 64_000_000}
 # Below this many multiply-adds per direction (all steps, recurrent GEMMs only) a second
@@ -104,8 +122,13 @@ def _gemm_path(dtype, steps, macs, concurrent):
     return best
 
 
+_BLAS_PATH = _driver.GEMM_PATHS["blas"]
+
 if os.environ.get("NNX_RNN_GEMM"):
-    set_gemm_path(os.environ["NNX_RNN_GEMM"])
+    try:
+        set_gemm_path(os.environ["NNX_RNN_GEMM"])
+    except ValueError as error:  # a typo in the environment must not break nnx.nn.LSTM
+        warnings.warn(f"NNX_RNN_GEMM ignored: {error}", RuntimeWarning, stacklevel=2)
 
 
 def _worth_two_threads(macs):
@@ -141,7 +164,7 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     empty = _empty(dtype)
     macs = B * G * H * Hout         # of one step's recurrent GEMM
     path = _gemm_path(dtype, sizes.shape[0], macs, concurrent)
-    blas = path == _driver.GEMM_PATHS["blas"]
+    blas = path == _BLAS_PATH
     # a packed path does an LSTM's or RNN's input projection inside each step
     fused = (not blas and mode != "GRU" and layer_in.shape[1] > 0
              and B >= FUSED_FROM_BATCH)
@@ -172,10 +195,12 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
         w_hh_t, rec_t = empty, empty     # the driver packs w_hh itself
     elif macs >= GATE_MAJOR_FROM[mode]:
         w_hh_t, rec_t = empty, np.empty((G * H, B), dtype=dtype)
-    else:
+    elif B > 1 and sizes.shape[0] >= TRANSPOSE_FROM_STEPS:
         w_hh_t, rec_t = np.ascontiguousarray(w_hh.T), empty
-    call_on_one_thread_if(
-        macs < ONE_THREAD_BELOW, _driver.layer_forward,
+    else:                           # the driver reads w_hh transposed in place
+        w_hh_t, rec_t = empty, empty
+    call_on_one_thread_if(       # every BLAS step GEMM has at most ``macs`` multiply-adds
+        blas and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW, _driver.layer_forward,
         cell, d == 1, gates, w_hh_t, w_hh, rec_t, b_gru, w_hr_t,
         h_state, c_state, h_prev, c_prev, extra, m, y, d * Hout, scratch, sizes, offsets,
         keep, path, x_in, w_ih, b_in)
@@ -194,17 +219,27 @@ class Tape:
         self.layers = []
 
 
+def uniform_steps(steps, batch):
+    """(batch_sizes, offsets) of a padded (steps, batch) input, as ``step_layout`` gives."""
+    sizes = np.full(steps, batch, dtype=np.intp)
+    return sizes, np.arange(steps, dtype=np.intp) * batch
+
+
 def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
-            training=False, mask_fn=None, keep=True):
+            training=False, mask_fn=None, keep=True, offsets=None):
     """Run every layer and direction.
 
-    x (N, I); h0 (L*D, B, Hout); c0 (L*D, B, H) for LSTM else None.  ``mask_fn(shape,
+    ``offsets``: given (from ``uniform_steps``), ``batch_sizes`` is already the driver's
+    intp array.  x (N, I); h0 (L*D, B, Hout); c0 (L*D, B, H) for LSTM else None.  ``mask_fn(shape,
     p, dtype)`` draws the dropout mask applied to each layer's output but the last when
     ``training``.  Returns (out (N, D*Hout), h_n, c_n, tape or None).
     """
     cell, G, D = CELL_CODES[mode], NUM_GATES[mode], num_directions
     dtype = x.dtype
-    sizes, offsets = step_layout(batch_sizes)
+    if offsets is None:
+        sizes, offsets = step_layout(batch_sizes)
+    else:
+        sizes = batch_sizes
     N, B, Hout = x.shape[0], h0.shape[1], h0.shape[2]
     H = weights[0][1].shape[0] // G
     num_layers = len(weights) // D
@@ -217,7 +252,7 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     concurrent = D == 2 and _worth_two_threads(N * G * H * Hout)
     for layer in range(num_layers):
         y = np.empty((N, D * Hout), dtype=dtype)
-        used = int(sizes.sum())
+        used = _rows_used(sizes, offsets)
         if used < N:                # rows past the last step (torch ignores them): zeros
             y[used:] = 0
         jobs = [(_forward_direction, mode, cell, d, keep, layer_in, weights[layer * D + d],
@@ -279,7 +314,8 @@ def _input_gradient(dx, dgxs, w_ihs, concurrent):
     directions ran on a thread each, the two threads split dx's rows rather than OpenBLAS
     its own two threads: those spin on a core for milliseconds after each call, and the
     next layer's reverse direction, on that core, ran 2-3x slower."""
-    path = _gemm_path(dx.dtype, PACKED_MIN_STEPS, ONE_THREAD_BELOW, concurrent)
+    # packing W_ih costs more than it saves on a few rows (1 row: 2.1 us against 1.0)
+    path = _gemm_path(dx.dtype, dx.shape[0], ONE_THREAD_BELOW, concurrent)
     if path == _driver.GEMM_PATHS["blas"]:
         for d, (dgx, w_ih) in enumerate(zip(dgxs, w_ihs)):
             _matmul(dgx, False, w_ih, False, dx, 1.0 if d > 0 else 0.0)
@@ -311,16 +347,17 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
     proj = w_hr is not None
     dh_all = np.empty((N, w_hr.shape[0]), dtype=dtype) if proj else empty
     dm = np.empty((B, w_hr.shape[1]), dtype=dtype) if proj else empty
-    used = int(sizes.sum())
+    used = _rows_used(sizes, offsets)
     if used < N:
         for buf in (dgx, dgh, dh_all):      # rows no step covers add nothing
             buf[used:] = 0
     macs = B * GH * Hout
-    call_on_one_thread_if(
-        macs < ONE_THREAD_BELOW, _driver.layer_backward,
+    path = _gemm_path(dtype, sizes.shape[0], macs, concurrent)
+    call_on_one_thread_if(       # every BLAS step GEMM has at most ``macs`` multiply-adds
+        path == _BLAS_PATH and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW,
+        _driver.layer_backward,
         cell, d == 1, gates, h_prev, c_prev, extra, w_hh, w_hr if proj else empty, dy,
-        d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets,
-        _gemm_path(dtype, sizes.shape[0], macs, concurrent))
+        d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets, path)
     dg_rec = dgh if mode == "GRU" else dgx
     g_ih = g_hh = g_bih = g_bhh = g_hr = None     # frozen weights: no GEMM
     if want[0]:
@@ -331,7 +368,8 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
         _matmul(dg_rec, True, h_prev, False, g_hh)
     if b_ih is not None:
         g_bih = dgx.sum(0) if want[2] else None
-        g_bhh = dg_rec.sum(0) if want[3] else None
+        if want[3]:     # LSTM/RNN: the same sum as g_bih (a copy: each grad its own array)
+            g_bhh = g_bih.copy() if g_bih is not None and dg_rec is dgx else dg_rec.sum(0)
     if proj and want[4]:
         g_hr = np.empty(w_hr.shape, dtype=dtype)
         _matmul(dh_all, True, m, False, g_hr)
