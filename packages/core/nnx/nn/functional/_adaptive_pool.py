@@ -59,11 +59,15 @@ def _check_grad_output(kind, x, n, out_spatial):
     dimension (the forward allows an output size of 0): the same RuntimeError, with the
     sizes of the (unsqueezed, for 1-d) grad_output it sees."""
     shape = x.shape[:x.ndim - n] + ((1,) if n == 1 else ()) + tuple(out_spatial)
-    for i in range(1, len(shape)):
+    _check_non_empty(f"adaptive_{kind}_pool{max(n, 2)}d_backward", shape, 1, "grad_output")
+
+
+def _check_non_empty(fname, shape, first, what="input"):
+    """torch's RuntimeError when a dimension of ``shape`` from ``first`` on is empty."""
+    for i in range(first, len(shape)):
         if shape[i] == 0:
-            raise RuntimeError(f"adaptive_{kind}_pool{max(n, 2)}d_backward(): Expected "
-                               "grad_output to have non-zero size for non-batch dimensions, "
-                               f"but grad_output has sizes {A.sizes_text(shape)} with "
+            raise RuntimeError(f"{fname}(): Expected {what} to have non-zero size for non-batch "
+                               f"dimensions, but {what} has sizes {A.sizes_text(shape)} with "
                                f"dimension {i} being empty")
 
 
@@ -159,11 +163,7 @@ def _adaptive_avg(fname, input, output_size, n, node_type):
     if x.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got "
                            f"{A.sizes_text(x.shape)}")
-    for i in range(x.ndim - n, x.ndim):
-        if x.shape[i] == 0:
-            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
-                               f"dimensions, but input has sizes {A.sizes_text(x.shape)} with "
-                               f"dimension {i} being empty")
+    _check_non_empty(fname, x.shape, x.ndim - n)
     return _run_avg(input, _floating(fname, x), n, sizes, node_type)
 
 
@@ -202,11 +202,7 @@ def adaptive_avg_pool1d(input, output_size):
         raise RuntimeError("adaptive_avg_pool2d: elements of output_size must be greater than "
                            f"or equal to 0 but received {{1, {size}}}")
     if size != 1:
-        for i in range(x2.ndim - 2, x2.ndim):
-            if x2.shape[i] == 0:
-                raise RuntimeError("adaptive_avg_pool2d(): Expected input to have non-zero size "
-                                   "for non-batch dimensions, but input has sizes "
-                                   f"{A.sizes_text(x2.shape)} with dimension {i} being empty")
+        _check_non_empty("adaptive_avg_pool2d", x2.shape, x2.ndim - 2)
     return _run_avg(input, _floating("adaptive_avg_pool2d", x), 1, (size,), SqueezeBackward1)
 
 
@@ -219,11 +215,7 @@ def _adaptive_max(fname, input, output_size, n, node_type):
     if x.ndim not in (n + 1, n + 2):
         raise RuntimeError(f"{fname}(): Expected {n + 1}D or {n + 2}D tensor, but got: "
                            f"{A.sizes_text(x.shape)}")
-    for i in range(1, x.ndim):
-        if x.shape[i] == 0:
-            raise RuntimeError(f"{fname}(): Expected input to have non-zero size for non-batch "
-                               f"dimensions, but input has sizes {A.sizes_text(x.shape)} with "
-                               f"dimension {i} being empty")
+    _check_non_empty(fname, x.shape, 1)
     sizes = A.expand_arg(fname, "output_size", output_size, n,
                          f"{fname}(): internal error: output_size.size() must be {n}")
     if min(sizes) < 0:
@@ -270,11 +262,7 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     _check_dim_range("adaptive_max_pool1d", x)
     (size,) = _output_size_1d("adaptive_max_pool1d", output_size)
     shape2 = x.shape[:-1] + (1, x.shape[-1])          # torch pools the unsqueezed input
-    for i in range(1, len(shape2)):
-        if shape2[i] == 0:
-            raise RuntimeError("adaptive_max_pool2d(): Expected input to have non-zero size for "
-                               f"non-batch dimensions, but input has sizes "
-                               f"{A.sizes_text(shape2)} with dimension {i} being empty")
+    _check_non_empty("adaptive_max_pool2d", shape2, 1)
     if size < 0:
         shape = x.shape[:-1] + (1, size)
         raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
