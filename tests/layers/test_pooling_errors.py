@@ -299,6 +299,14 @@ ERRORS = [
     ('F.adaptive_max_pool1d(x3, (4, 4))',
      RuntimeError,
      "adaptive_max_pool1d() argument 'output_size' should contain one int (got 2)"),
+    ('F.adaptive_max_pool1d(x2[:, :0], 3)',
+     RuntimeError,
+     'adaptive_max_pool1d(): Expected input to have non-zero size for non-batch dimensions, '
+     'but input has sizes [5, 0] with dimension 1 being empty'),
+    ('F.adaptive_max_pool1d(x3[:, :, :0], 3)',
+     RuntimeError,
+     'adaptive_max_pool1d(): Expected input to have non-zero size for non-batch dimensions, '
+     'but input has sizes [2, 3, 0] with dimension 2 being empty'),
     ('F.adaptive_max_pool1d(x1, 2)',
      RuntimeError,
      "Expected 2 to 3 dimensions, but got 1-dimensional tensor for argument #1 'self' (while "

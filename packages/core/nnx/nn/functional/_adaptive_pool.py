@@ -261,8 +261,7 @@ def adaptive_max_pool1d_with_indices(input, output_size, return_indices=False):
     x = A.check_input("adaptive_max_pool1d", input)
     _check_dim_range("adaptive_max_pool1d", x)
     (size,) = _output_size_1d("adaptive_max_pool1d", output_size)
-    shape2 = x.shape[:-1] + (1, x.shape[-1])          # torch pools the unsqueezed input
-    _check_non_empty("adaptive_max_pool2d", shape2, 1)
+    _check_non_empty("adaptive_max_pool1d", x.shape, 1)  # torch checks before unsqueezing
     if size < 0:
         shape = x.shape[:-1] + (1, size)
         raise RuntimeError(f"Trying to create tensor with negative dimension {size}: "
