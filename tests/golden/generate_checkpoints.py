@@ -42,6 +42,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
 
 import generate as _generate  # noqa: E402  (the ops generator next to this file)
+from checkpoint_tree import TreeDescriber  # noqa: E402  (shared with the nnx-side test)
 
 FORMAT = "nnx-checkpoint-golden-1"
 FOLDER = os.path.join(HERE, "checkpoints")
@@ -140,42 +141,15 @@ def _cases(torch):
     ]), model
 
 
-class _Describer:
+class _Describer(TreeDescriber):
     def __init__(self, torch, case, entries):
+        super().__init__()
         self.torch = torch
+        self.tensor_type = torch.Tensor
+        self.size_type = torch.Size
         self.case = case
         self.entries = entries
-        self.seen = {}
         self.storages = {}
-
-    def __call__(self, obj, path):
-        torch = self.torch
-        if id(obj) in self.seen and isinstance(obj, (torch.Tensor, dict, list)):
-            return {"same_as": self.seen[id(obj)]}
-        if isinstance(obj, (torch.Tensor, dict, list)):
-            self.seen[id(obj)] = path
-        if isinstance(obj, torch.Tensor):
-            return self._tensor(obj, path)
-        if isinstance(obj, OrderedDict):
-            node = {"OrderedDict": [[k, self(v, f"{path}/{k}")] for k, v in obj.items()]}
-            if hasattr(obj, "_metadata"):
-                node["metadata"] = self(obj._metadata, f"{path}/_metadata")
-            return node
-        if isinstance(obj, dict):
-            return {"dict": [[k, self(v, f"{path}/{k}")] for k, v in obj.items()]}
-        if isinstance(obj, torch.Size):
-            return {"Size": list(obj)}
-        if isinstance(obj, (list, tuple)):
-            kind = "list" if isinstance(obj, list) else "tuple"
-            return {kind: [self(v, f"{path}/{i}") for i, v in enumerate(obj)]}
-        if obj is None:
-            return {"none": None}
-        if isinstance(obj, bytes):
-            return {"bytes_hex": obj.hex()}
-        for kind in (bool, int, float, str):
-            if type(obj) is kind:
-                return {kind.__name__: obj}
-        raise TypeError(f"no description for {type(obj)}")
 
     def _tensor(self, tensor, path):
         torch = self.torch

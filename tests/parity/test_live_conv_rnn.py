@@ -162,17 +162,20 @@ CONV_CASES = _conv_cases()
 RNN_CASES = _rnn_cases()
 
 
+def _assert_matches_torch(harness, spec):
+    """``spec`` run with torch, then with nnx from torch's state: ``harness`` finds no
+    difference."""
+    want, state = harness.observe(spec, torch)
+    got, _ = harness.observe(spec, nnx, state)
+    diff = harness.mismatch(spec, _sorted_sets(want), _sorted_sets(got))
+    assert diff is None, f"{spec!r}\n{diff}"
+
+
 @pytest.mark.parametrize("spec", _params(CONV_CASES))
 def test_conv_family(spec):
-    want, state = conv_harness.observe(spec, torch)
-    got, _ = conv_harness.observe(spec, nnx, state)
-    diff = conv_harness.mismatch(spec, _sorted_sets(want), _sorted_sets(got))
-    assert diff is None, f"{spec!r}\n{diff}"
+    _assert_matches_torch(conv_harness, spec)
 
 
 @pytest.mark.parametrize("spec", _params(RNN_CASES))
 def test_recurrent(spec):
-    want, state = rnn_harness.observe(spec, torch)
-    got, _ = rnn_harness.observe(spec, nnx, state)
-    diff = rnn_harness.mismatch(spec, _sorted_sets(want), _sorted_sets(got))
-    assert diff is None, f"{spec!r}\n{diff}"
+    _assert_matches_torch(rnn_harness, spec)

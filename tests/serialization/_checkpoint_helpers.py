@@ -1,7 +1,7 @@
 """Helpers for the checkpoint tests: describe a loaded object like
 tests/golden/generate_checkpoints.py describes torch's, and build checkpoint files by hand."""
 
-import collections
+import importlib.util
 import io
 import os
 import pickle
@@ -17,6 +17,19 @@ GOLDEN = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))
 LEGACY_MAGIC = 0x1950A86A20F9469CFC6C
 
 
+def _golden_module(name):
+    """tests/golden/<name>.py, loaded by path (tests/golden is no package, and only this
+    module of it is needed here)."""
+    spec = importlib.util.spec_from_file_location(
+        name, os.path.join(os.path.dirname(GOLDEN), f"{name}.py"))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+TreeDescriber = _golden_module("checkpoint_tree").TreeDescriber
+
+
 def golden(name):
     return os.path.join(GOLDEN, name)
 
@@ -27,43 +40,18 @@ def storage_root(array):
     return array
 
 
-class Describer:
+class Describer(TreeDescriber):
     """The JSON tree of generate_checkpoints.py, computed from an nnx object; tensor values
     go into ``values``."""
 
+    tensor_type = nnx.Tensor
+    size_type = nnx.Size
+
     def __init__(self):
+        super().__init__()
         self.values = {}
-        self.seen = {}
         self.storages = {}
         self.roots = []
-
-    def __call__(self, obj, path):
-        if id(obj) in self.seen and isinstance(obj, (nnx.Tensor, dict, list)):
-            return {"same_as": self.seen[id(obj)]}
-        if isinstance(obj, (nnx.Tensor, dict, list)):
-            self.seen[id(obj)] = path
-        if isinstance(obj, nnx.Tensor):
-            return self._tensor(obj, path)
-        if isinstance(obj, collections.OrderedDict):
-            node = {"OrderedDict": [[k, self(v, f"{path}/{k}")] for k, v in obj.items()]}
-            if hasattr(obj, "_metadata"):
-                node["metadata"] = self(obj._metadata, f"{path}/_metadata")
-            return node
-        if isinstance(obj, dict):
-            return {"dict": [[k, self(v, f"{path}/{k}")] for k, v in obj.items()]}
-        if isinstance(obj, nnx.Size):
-            return {"Size": list(obj)}
-        if isinstance(obj, (list, tuple)):
-            kind = "list" if isinstance(obj, list) else "tuple"
-            return {kind: [self(v, f"{path}/{i}") for i, v in enumerate(obj)]}
-        if obj is None:
-            return {"none": None}
-        if isinstance(obj, bytes):
-            return {"bytes_hex": obj.hex()}
-        for kind in (bool, int, float, str):
-            if type(obj) is kind:
-                return {kind.__name__: obj}
-        raise TypeError(f"no description for {type(obj)}")
 
     def _tensor(self, tensor, path):
         self.values[path] = tensor.detach().numpy()

@@ -1,14 +1,13 @@
 """The nnx-convert command: main(argv) in-process, and the module run as a subprocess."""
 
-import importlib.metadata
 import os
-import shutil
 import subprocess
 import sys
 from collections import OrderedDict
 
 import numpy as np
 import pytest
+from _cli_helpers import console_script, run_cli
 from safetensors.numpy import load_file
 
 import nnx
@@ -26,17 +25,12 @@ def checkpoint(tmp_path):
     return path
 
 
-def run_main(argv, capsys):
-    status = cli_convert.main([str(a) for a in argv])
-    out, err = capsys.readouterr()
-    return status, out, err
-
-
 def test_convert_with_options(checkpoint, tmp_path, capsys):
     dst = tmp_path / "out.safetensors"
-    status, out, err = run_main([checkpoint, dst, "--dtype", "float16", "--strip-prefix",
-                                 "module.", "--add-prefix", "m.", "--select", "^module"],
-                                capsys)
+    status, out, err = run_cli(cli_convert.main,
+                               [checkpoint, dst, "--dtype", "float16", "--strip-prefix",
+                                "module.", "--add-prefix", "m.", "--select", "^module"],
+                               capsys)
     assert status == 0 and err == ""
     assert out == f"wrote {dst}: 2 tensors, 18 B\n"
     loaded = load_file(dst)
@@ -44,7 +38,7 @@ def test_convert_with_options(checkpoint, tmp_path, capsys):
 
 
 def test_list(checkpoint, capsys):
-    status, out, err = run_main([checkpoint, "--list"], capsys)
+    status, out, err = run_cli(cli_convert.main, [checkpoint, "--list"], capsys)
     assert status == 0
     assert out.splitlines() == [
         "name      shape   dtype    size",
@@ -56,8 +50,9 @@ def test_list(checkpoint, capsys):
 
 
 def test_list_with_key(capsys):
-    status, out, _ = run_main([os.path.join(GOLDEN, "wrappers.pt"), "--list", "--key",
-                               "state_dict"], capsys)
+    status, out, _ = run_cli(cli_convert.main,
+                             [os.path.join(GOLDEN, "wrappers.pt"), "--list", "--key",
+                              "state_dict"], capsys)
     assert status == 0 and out.splitlines()[1].split() == ["weight", "(3,", "4)", "float32",
                                                            "48", "B"]
 
@@ -80,7 +75,7 @@ def test_user_mistakes_give_one_line_and_status_1(argv, message, checkpoint, tmp
     names = {"missing": tmp_path / "missing.pt", "tmp": tmp_path, "ckpt": checkpoint,
              "wrappers": os.path.join(GOLDEN, "wrappers.pt"), "garbage": garbage,
              "hostile": os.path.join(GOLDEN, "full_model.pt")}
-    status, out, err = run_main([a.format(**names) for a in argv], capsys)
+    status, out, err = run_cli(cli_convert.main, [a.format(**names) for a in argv], capsys)
     assert status == 1 and out == ""
     assert err.count("\n") == 1 and "Traceback" not in err
     assert message in err
@@ -96,7 +91,7 @@ def test_bad_usage_exits_2(capsys):
 
 def test_progress_bar_for_big_files(checkpoint, tmp_path, capsys, monkeypatch):
     monkeypatch.setattr(cli_convert, "PROGRESS_THRESHOLD", 10)
-    status, _, err = run_main([checkpoint, tmp_path / "o.npz"], capsys)
+    status, _, err = run_cli(cli_convert.main, [checkpoint, tmp_path / "o.npz"], capsys)
     assert status == 0 and "reading" in err and "100%" in err
 
 
@@ -113,17 +108,8 @@ def test_module_runs_as_a_subprocess(checkpoint, tmp_path):
     assert "Traceback" not in bad.stderr
 
 
-def _console_script_declared():
-    points = importlib.metadata.entry_points(group="console_scripts")
-    return any(p.name == "nnx-convert" for p in points)
-
-
-@pytest.mark.skipif(not _console_script_declared(),
-                    reason="this nnx-tools install predates the nnx-convert entry point "
-                           "(an editable install made before it existed): reinstall it")
 def test_console_script(checkpoint, tmp_path):
-    script = shutil.which("nnx-convert") or os.path.join(os.path.dirname(sys.executable),
-                                                         "nnx-convert")
+    script = console_script("nnx-convert")
     result = subprocess.run([script, str(checkpoint), "--list"], capture_output=True,
                             text=True, check=False)
     assert result.returncode == 0 and "3 tensors, 44 B" in result.stdout
