@@ -22,10 +22,17 @@ class _GlobalCountBlas:
         return self.count
 
 
+def _use_fake_blas(monkeypatch, setter, getter, process_wide=None):
+    """Point ``_blas_threads`` at a fake BLAS (and, where given, its count's sharing)."""
+    monkeypatch.setattr(_blas_threads, "_SETTER", setter)
+    monkeypatch.setattr(_blas_threads, "_GETTER", getter)
+    if process_wide is not None:
+        monkeypatch.setattr(_blas_threads, "_PROCESS_WIDE", process_wide)
+
+
 def test_overlapping_calls_restore_the_process_count(monkeypatch):
     blas = _GlobalCountBlas(2)
-    monkeypatch.setattr(_blas_threads, "_SETTER", blas.set_local)
-    monkeypatch.setattr(_blas_threads, "_GETTER", blas.get)
+    _use_fake_blas(monkeypatch, blas.set_local, blas.get)
     both_inside = threading.Barrier(2)
     first_left = threading.Event()
     seen = []
@@ -50,8 +57,7 @@ def test_overlapping_calls_restore_the_process_count(monkeypatch):
 
 def test_nested_calls_restore_the_count(monkeypatch):
     blas = _GlobalCountBlas(3)
-    monkeypatch.setattr(_blas_threads, "_SETTER", blas.set_local)
-    monkeypatch.setattr(_blas_threads, "_GETTER", blas.get)
+    _use_fake_blas(monkeypatch, blas.set_local, blas.get)
     inner = _blas_threads.call_on_one_thread_if(
         True, _blas_threads.call_on_one_thread_if, True, blas.get)
     assert inner == 1 and blas.get() == 3
@@ -90,9 +96,7 @@ def _two_threads_overlapping(blas, first_body, last_body):
 
 def test_the_first_to_leave_does_not_restore_a_process_wide_count(monkeypatch):
     blas = _GlobalCountBlas(4)
-    monkeypatch.setattr(_blas_threads, "_SETTER", blas.set_local)
-    monkeypatch.setattr(_blas_threads, "_GETTER", blas.get)
-    monkeypatch.setattr(_blas_threads, "_PROCESS_WIDE", True)
+    _use_fake_blas(monkeypatch, blas.set_local, blas.get, process_wide=True)
     seen = {}
 
     def first_body():
@@ -124,9 +128,7 @@ class _ThreadLocalCountBlas:
 
 def test_a_thread_local_count_goes_back_per_thread(monkeypatch):
     blas = _ThreadLocalCountBlas(4)
-    monkeypatch.setattr(_blas_threads, "_SETTER", blas.set_local)
-    monkeypatch.setattr(_blas_threads, "_GETTER", blas.get)
-    monkeypatch.setattr(_blas_threads, "_PROCESS_WIDE", False)
+    _use_fake_blas(monkeypatch, blas.set_local, blas.get, process_wide=False)
     after = {}
 
     def first_body():
@@ -149,8 +151,7 @@ def test_a_count_of_one_is_left_alone(monkeypatch):
         calls.append(n)
         return blas.set_local(n)
 
-    monkeypatch.setattr(_blas_threads, "_SETTER", counting_setter)
-    monkeypatch.setattr(_blas_threads, "_GETTER", blas.get)
+    _use_fake_blas(monkeypatch, counting_setter, blas.get)
     assert _blas_threads.call_on_one_thread_if(True, blas.get) == 1
     assert calls == [] and blas.get() == 1
 

@@ -17,6 +17,7 @@ import nnx
 from nnx._C._C import wrap
 from nnx.nn import Module, Parameter, init
 from nnx_layers._rnn import _node
+from nnx_layers._rnn._sequence import NUM_GATES
 from nnx_layers._rnn.cells import (  # noqa: F401  (the cells are public here)
     GRUCell,
     LSTMCell,
@@ -26,9 +27,6 @@ from nnx_layers._rnn.cells import (  # noqa: F401  (the cells are public here)
 )
 
 __all__ = ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
-
-_GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
-
 
 _PACKED = []
 
@@ -99,9 +97,9 @@ class RNNBase(Module):
                              "projections")
         if proj_size >= hidden_size:
             raise ValueError("proj_size has to be smaller than hidden_size")
-        if mode not in _GATES:
+        if mode not in NUM_GATES:
             raise ValueError("Unrecognized RNN mode: " + mode)
-        gate_size = _GATES[mode] * hidden_size
+        gate_size = NUM_GATES[mode] * hidden_size
         real_hidden_size = proj_size if proj_size > 0 else hidden_size
         factory = {"device": device, "dtype": dtype}
         self._flat_weights_names = []

@@ -153,6 +153,21 @@ cdef inline void add_transposed(bint add, Py_ssize_t bs, Py_ssize_t GH, const fl
                     g[b * GH + k] = s[k * bs + b]
 
 
+cdef int alloc_packed(long k_hh, long n_hh, bint proj, long k_hr, long n_hr,
+                      void** raw_hh, float** wp_hh, void** raw_hr, float** wp_hr) except -1:
+    """Buffers for W_hh (k_hh, n_hh) packed and, with ``proj``, W_hr (k_hr, n_hr): both or
+    neither (MemoryError); the caller frees raw_hh and raw_hr."""
+    raw_hh[0] = nnx_packed_alloc(k_hh, n_hh, wp_hh)
+    if proj:
+        raw_hr[0] = nnx_packed_alloc(k_hr, n_hr, wp_hr)
+    if raw_hh[0] == NULL or (proj and raw_hr[0] == NULL):
+        free(raw_hh[0])
+        free(raw_hr[0])
+        raw_hh[0] = raw_hr[0] = NULL
+        raise MemoryError()
+    return 0
+
+
 def layer_forward(int cell, bint reverse, floating[:, ::1] gates,
                   floating[:, ::1] w_hh_t, floating[:, ::1] w_hh, floating[:, ::1] rec_t,
                   floating[:, ::1] b_hh, floating[:, ::1] w_hr_t,
@@ -216,13 +231,8 @@ def layer_forward(int cell, bint reverse, floating[:, ::1] gates,
         if floating is double:
             raise ValueError("the packed GEMM paths are float32 only")
         else:
-            raw_hh = nnx_packed_alloc(n_in + Hout if fused else Hout, GH, &wp_hh)
-            if proj:
-                raw_hr = nnx_packed_alloc(H, P, &wp_hr)
-            if raw_hh == NULL or (proj and raw_hr == NULL):
-                free(raw_hh)
-                free(raw_hr)
-                raise MemoryError()
+            alloc_packed(n_in + Hout if fused else Hout, GH, proj, H, P, &raw_hh, &wp_hh,
+                         &raw_hr, &wp_hr)
     with nogil:
         if floating is float:
             if fused:
@@ -329,13 +339,7 @@ def layer_backward(int cell, bint reverse, floating[:, ::1] gates,
         if floating is double:
             raise ValueError("the packed GEMM paths are float32 only")
         else:
-            raw_hh = nnx_packed_alloc(GH, Hout, &wp_hh)
-            if proj:
-                raw_hr = nnx_packed_alloc(P, H, &wp_hr)
-            if raw_hh == NULL or (proj and raw_hr == NULL):
-                free(raw_hh)
-                free(raw_hr)
-                raise MemoryError()
+            alloc_packed(GH, Hout, proj, P, H, &raw_hh, &wp_hh, &raw_hr, &wp_hr)
     with nogil:
         if floating is float:
             if wp_hh != NULL:

@@ -59,17 +59,18 @@ def _matmul(a, trans_a, b, trans_b, c, beta=0.0):
 def _empty(dtype):
     return np.empty((0, 0), dtype=dtype)
 
-# From this many multiply-adds per step the forward's recurrent GEMM runs gate-major
-# (W_hh h^T, see ``_driver.layer_forward``).  Measured per step (1 thread): 10-20% faster
-# on the large LSTM (64 x 4096 x 1024), no faster on the medium one (32 x 1024 x 256),
-# 2x slower on the small one (0.5M); the GRU forward, whose row-major GEMM writes a
-# separate scratch, gained ~10% on medium (32 x 768 x 256 = 6.3M)
+
 # From this many steps the BLAS path copies W_hh^T once (row-major step GEMMs); below,
 # the copy (~10 us for 256 x 64) costs more than the steps it would speed up.  With batch 1
 # OpenBLAS reads W_hh transposed in place faster anyway (1 thread, tiny 100 steps: LSTM
 # 163 us against 176, GRU 111 against 128), with batch 8 much slower (small: 8.0 ms
 # against 5.2-6.3)
 TRANSPOSE_FROM_STEPS = 4
+# From this many multiply-adds per step the forward's recurrent GEMM runs gate-major
+# (W_hh h^T, see ``_driver.layer_forward``).  Measured per step (1 thread): 10-20% faster
+# on the large LSTM (64 x 4096 x 1024), no faster on the medium one (32 x 1024 x 256),
+# 2x slower on the small one (0.5M); the GRU forward, whose row-major GEMM writes a
+# separate scratch, gained ~10% on medium (32 x 768 x 256 = 6.3M)
 GATE_MAJOR_FROM = {"LSTM": 64_000_000, "GRU": 4_000_000, "RNN_TANH": 64_000_000,
                    "RNN_RELU": 64_000_000}
 # Below this many multiply-adds per direction (all steps, recurrent GEMMs only) a second
