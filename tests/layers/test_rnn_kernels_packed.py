@@ -11,6 +11,7 @@ import sys
 
 import numpy as np
 import pytest
+from _rnn_network import network, run_both_ways
 
 from nnx_layers._rnn import _driver, _sequence
 
@@ -125,41 +126,12 @@ CASES = [  # mode, input, hidden, projection, batch sizes per step, directions
 ]
 
 
-def _network(seed, mode, n_in, H, P, sizes, D, dtype):
-    rng = np.random.default_rng(seed)
-    G, L = _sequence.NUM_GATES[mode], 2
-    Hout, N, B = P or H, sum(sizes), sizes[0]
-
-    def arr(*shape):
-        return rng.uniform(-0.5, 0.5, shape).astype(dtype)
-
-    weights = [(arr(G * H, n_in if k < D else D * Hout), arr(G * H, Hout), arr(G * H),
-                arr(G * H), arr(P, H) if P else None) for k in range(L * D)]
-    return (arr(N, n_in), arr(L * D, B, Hout), arr(L * D, B, H) if mode == "LSTM" else None,
-            weights, arr(N, D * Hout))
-
-
-def _run(mode, sizes, D, x, h0, c0, weights, d_out, path):
-    previous = _sequence.set_gemm_path(path)
-    try:
-        out, h_n, c_n, tape = _sequence.forward(mode, x, sizes, h0, c0, weights, D)
-        dx, dh0, dc0, grads = _sequence.backward(tape, d_out, h_n * 0.5,
-                                                 None if c_n is None else c_n * 0.5)
-        # without backward to come (no_grad): one step's buffers, reused
-        out_ng, h_ng, c_ng, _ = _sequence.forward(mode, x, sizes, h0, c0, weights, D,
-                                                  keep=False)
-    finally:
-        _sequence.set_gemm_path(previous)
-    return [a for a in (out, h_n, c_n, dx, dh0, dc0, out_ng, h_ng, c_ng) if a is not None] + [
-        g for group in grads for g in group if g is not None]
-
-
 @pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("mode, n_in, H, P, sizes, D", CASES)
 def test_layers_on_each_path_match_blas(path, mode, n_in, H, P, sizes, D):
-    args = _network(7, mode, n_in, H, P, sizes, D, np.float32)
-    expected = _run(mode, sizes, D, *args, "blas")
-    got = _run(mode, sizes, D, *args, path)
+    args = network(7, mode, n_in, H, P, sizes, D, np.float32)
+    expected = run_both_ways(mode, sizes, D, *args, "blas")
+    got = run_both_ways(mode, sizes, D, *args, path)
     assert len(got) == len(expected)
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
@@ -170,11 +142,11 @@ def test_layers_on_each_path_match_blas(path, mode, n_in, H, P, sizes, D):
 def test_two_threads_on_each_path_match_blas(monkeypatch, path, case):
     # both directions on a thread each, and the two threads splitting dx's rows
     mode, n_in, H, P, sizes, D = case
-    args = _network(11, mode, n_in, H, P, sizes, D, np.float32)
-    expected = _run(mode, sizes, D, *args, "blas")
+    args = network(11, mode, n_in, H, P, sizes, D, np.float32)
+    expected = run_both_ways(mode, sizes, D, *args, "blas")
     monkeypatch.setattr(_sequence, "two_directions_at_once", lambda: True)
     monkeypatch.setattr(_sequence, "TWO_THREADS_FROM", 0)
-    got = _run(mode, sizes, D, *args, path)
+    got = run_both_ways(mode, sizes, D, *args, path)
     assert _sequence._POOL
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
@@ -182,9 +154,9 @@ def test_two_threads_on_each_path_match_blas(monkeypatch, path, case):
 
 def test_float64_ignores_the_packed_path():
     mode, n_in, H, P, sizes, D = CASES[2]
-    args = _network(3, mode, n_in, H, P, sizes, D, np.float64)
-    expected = _run(mode, sizes, D, *args, "blas")
-    got = _run(mode, sizes, D, *args, PATHS[-1])
+    args = network(3, mode, n_in, H, P, sizes, D, np.float64)
+    expected = run_both_ways(mode, sizes, D, *args, "blas")
+    got = run_both_ways(mode, sizes, D, *args, PATHS[-1])
     for g, e in zip(got, expected):
         np.testing.assert_array_equal(g, e)
 

@@ -13,15 +13,15 @@ cdef extern from "_fastmath.h" nogil:
     float nnx_sigmoidf(float x)
     float nnx_tanhf(float x)
     void nnx_rnn_forward_f32(long n, int relu, float* pre, float* h)
-    void nnx_lstm_forward_f32(long n, float* gates, float* c, float* tanh_c, float* m)
-    void nnx_gru_forward_f32(long n, float* gx, const float* hg, const float* b,
+    void nnx_lstm_forward_f32(long n, long gs, float* gates, float* c, float* tanh_c, float* m)
+    void nnx_gru_forward_f32(long n, long gs, float* gx, const float* hg, const float* b,
                              const float* h_prev, float* hn, float* h)
     void nnx_rnn_backward_f32(long n, int relu, const float* act, const float* dh,
                               float* dpre)
-    void nnx_lstm_backward_f32(long n, const float* gates, const float* tanh_c,
+    void nnx_lstm_backward_f32(long n, long gs, const float* gates, const float* tanh_c,
                                const float* c_prev, const float* dm, float* dc,
                                float* dgates)
-    void nnx_gru_backward_f32(long n, const float* gates, const float* hn,
+    void nnx_gru_backward_f32(long n, long gs, const float* gates, const float* hn,
                               const float* h_prev, float* dh, float* dgx, float* dgh)
 
 cdef enum:
@@ -96,7 +96,7 @@ cdef inline void lstm_forward(Py_ssize_t bs, Py_ssize_t H, floating* gates, floa
     cdef floating* row
     if floating is float:
         for r in range(bs):
-            nnx_lstm_forward_f32(H, gates + r * 4 * H, c + r * H, tanh_c + r * H, m + r * ldm)
+            nnx_lstm_forward_f32(H, H, gates + r * 4 * H, c + r * H, tanh_c + r * H, m + r * ldm)
         return
     for r in range(bs):
         row = gates + r * 4 * H
@@ -128,7 +128,7 @@ cdef inline void lstm_backward(Py_ssize_t bs, Py_ssize_t H, const floating* gate
     cdef floating* drow
     if floating is float:
         for r in range(bs):
-            nnx_lstm_backward_f32(H, gates + r * 4 * H, tanh_c + r * H, c_prev + r * H,
+            nnx_lstm_backward_f32(H, H, gates + r * 4 * H, tanh_c + r * H, c_prev + r * H,
                                   dm + r * lddm, dc + r * H, dgates + r * 4 * H)
         return
     for r in range(bs):
@@ -163,7 +163,7 @@ cdef inline void gru_forward(Py_ssize_t bs, Py_ssize_t H, floating* gates,
     cdef const floating* hrow
     if floating is float:
         for r in range(bs):
-            nnx_gru_forward_f32(H, gates + r * 3 * H, hg + r * 3 * H, b_hh, h_prev + r * H,
+            nnx_gru_forward_f32(H, H, gates + r * 3 * H, hg + r * 3 * H, b_hh, h_prev + r * H,
                                 hn + r * H, h + r * ldh)
         return
     for r in range(bs):
@@ -196,7 +196,7 @@ cdef inline void gru_backward(Py_ssize_t bs, Py_ssize_t H, const floating* gates
     cdef const floating* row
     if floating is float:
         for r in range(bs):
-            nnx_gru_backward_f32(H, gates + r * 3 * H, hn + r * H, h_prev + r * H, dh + r * H,
+            nnx_gru_backward_f32(H, H, gates + r * 3 * H, hn + r * H, h_prev + r * H, dh + r * H,
                                  dgx + r * 3 * H, dgh + r * 3 * H)
         return
     for r in range(bs):

@@ -8,7 +8,9 @@
  * x86-64 each kernel is also cloned for AVX2 and AVX-512 and picked at load time.
  * exp uses Cephes' minimax polynomial after range reduction (max error ~2 ulp on the clamped
  * range); tanh uses Cephes' odd polynomial below |x| = 0.625 and 1 - 2/(e^{2|x|}+1) above.
- * Legend: n elements of one row; pointers never alias.
+ * Legend: n elements of one row; pointers never alias.  A gate row holds its gates gs
+ * elements apart (gs = n for a whole row; gs = H with n < H for the slice of hidden units
+ * one thread of a split step owns, see _split.pyx).
  */
 #ifndef NNX_RNN_FASTMATH_H
 #define NNX_RNN_FASTMATH_H
@@ -76,18 +78,21 @@ NNX_CLONES static void nnx_rnn_forward_f32(long n, int relu, float *restrict pre
     }
 }
 
-/* LSTM: gates row (4n) pre-activations -> i f g o activations; c (n) c_prev -> c_t;
- * tanh_c <- tanh(c_t); m <- o * tanh(c_t). */
-NNX_CLONES static void nnx_lstm_forward_f32(long n, float *restrict gates, float *restrict c,
-                                            float *restrict tanh_c, float *restrict m)
+/* LSTM: gates row (gates i f g o, n each) pre-activations -> activations; c (n) c_prev ->
+ * c_t; tanh_c <- tanh(c_t); m <- o * tanh(c_t). */
+NNX_CLONES static void nnx_lstm_forward_f32(long n, long gs, float *restrict gates,
+                                            float *restrict c, float *restrict tanh_c,
+                                            float *restrict m)
 {
-    for (long j = 0; j < 2 * n; j++)
-        gates[j] = nnx_sigmoidf(gates[j]);
-    for (long j = 2 * n; j < 3 * n; j++)
-        gates[j] = nnx_tanhf(gates[j]);
-    for (long j = 3 * n; j < 4 * n; j++)
-        gates[j] = nnx_sigmoidf(gates[j]);
-    const float *i = gates, *f = gates + n, *g = gates + 2 * n, *o = gates + 3 * n;
+    float *i = gates, *f = gates + gs, *g = gates + 2 * gs, *o = gates + 3 * gs;
+    for (long j = 0; j < n; j++)
+        i[j] = nnx_sigmoidf(i[j]);
+    for (long j = 0; j < n; j++)
+        f[j] = nnx_sigmoidf(f[j]);
+    for (long j = 0; j < n; j++)
+        g[j] = nnx_tanhf(g[j]);
+    for (long j = 0; j < n; j++)
+        o[j] = nnx_sigmoidf(o[j]);
     for (long j = 0; j < n; j++) {
         float cn = f[j] * c[j] + i[j] * g[j];
         float tc = nnx_tanhf(cn);
@@ -97,18 +102,20 @@ NNX_CLONES static void nnx_lstm_forward_f32(long n, float *restrict gates, float
     }
 }
 
-/* GRU: gx row (3n) input part -> r z n; hg (3n) = h_prev W_hh^T; b (3n) b_hh (zeros when
- * the layer has no bias); hn <- hg_n + b_n; h <- (1 - z) n + z h_prev. */
-NNX_CLONES static void nnx_gru_forward_f32(long n, float *restrict gx, const float *restrict hg,
-                                           const float *restrict b, const float *restrict h_prev,
-                                           float *restrict hn, float *restrict h)
+/* GRU: gx row (gates r z n) input part -> r z n; hg (same layout) = h_prev W_hh^T; b (same)
+ * b_hh (zeros when the layer has no bias); hn <- hg_n + b_n; h <- (1 - z) n + z h_prev. */
+NNX_CLONES static void nnx_gru_forward_f32(long n, long gs, float *restrict gx,
+                                           const float *restrict hg, const float *restrict b,
+                                           const float *restrict h_prev, float *restrict hn,
+                                           float *restrict h)
 {
-    for (long j = 0; j < 2 * n; j++)
-        gx[j] = nnx_sigmoidf(gx[j] + hg[j] + b[j]);
-    const float *r = gx, *z = gx + n;
-    float *gn = gx + 2 * n;
+    for (long q = 0; q < 2; q++)
+        for (long j = q * gs; j < q * gs + n; j++)
+            gx[j] = nnx_sigmoidf(gx[j] + hg[j] + b[j]);
+    const float *r = gx, *z = gx + gs;
+    float *gn = gx + 2 * gs;
     for (long j = 0; j < n; j++) {
-        float v = hg[2 * n + j] + b[2 * n + j];
+        float v = hg[2 * gs + j] + b[2 * gs + j];
         float nv = nnx_tanhf(gn[j] + r[j] * v);
         hn[j] = v;
         gn[j] = nv;
@@ -133,43 +140,43 @@ NNX_CLONES static void nnx_rnn_backward_f32(long n, int relu, const float *restr
 
 /* LSTM: dm (n) = dL/dm_t; dc (n): dL/dc_t from later steps -> dL/dc_{t-1};
  * dgates (4n) <- dL/d(pre-activations). */
-NNX_CLONES static void nnx_lstm_backward_f32(long n, const float *restrict gates,
+NNX_CLONES static void nnx_lstm_backward_f32(long n, long gs, const float *restrict gates,
                                              const float *restrict tanh_c,
                                              const float *restrict c_prev,
                                              const float *restrict dm, float *restrict dc,
                                              float *restrict dgates)
 {
-    const float *i = gates, *f = gates + n, *g = gates + 2 * n, *o = gates + 3 * n;
+    const float *i = gates, *f = gates + gs, *g = gates + 2 * gs, *o = gates + 3 * gs;
     for (long j = 0; j < n; j++) {
         float tc = tanh_c[j];
         float dct = dc[j] + dm[j] * o[j] * (1.0f - tc * tc);
         dgates[j] = dct * g[j] * i[j] * (1.0f - i[j]);
-        dgates[n + j] = dct * c_prev[j] * f[j] * (1.0f - f[j]);
-        dgates[2 * n + j] = dct * i[j] * (1.0f - g[j] * g[j]);
-        dgates[3 * n + j] = dm[j] * tc * o[j] * (1.0f - o[j]);
+        dgates[gs + j] = dct * c_prev[j] * f[j] * (1.0f - f[j]);
+        dgates[2 * gs + j] = dct * i[j] * (1.0f - g[j] * g[j]);
+        dgates[3 * gs + j] = dm[j] * tc * o[j] * (1.0f - o[j]);
         dc[j] = dct * f[j];
     }
 }
 
 /* GRU: dh (n): dL/dh_t -> z * dL/dh_t (direct part of dL/dh_{t-1}); dgx (3n) <- dL/d(input
  * part); dgh (3n) <- dL/d(h W_hh^T + b_hh). */
-NNX_CLONES static void nnx_gru_backward_f32(long n, const float *restrict gates,
+NNX_CLONES static void nnx_gru_backward_f32(long n, long gs, const float *restrict gates,
                                             const float *restrict hn,
                                             const float *restrict h_prev, float *restrict dh,
                                             float *restrict dgx, float *restrict dgh)
 {
-    const float *r = gates, *z = gates + n, *gn = gates + 2 * n;
+    const float *r = gates, *z = gates + gs, *gn = gates + 2 * gs;
     for (long j = 0; j < n; j++) {
         float g = dh[j];
         float dn = g * (1.0f - z[j]) * (1.0f - gn[j] * gn[j]);
         float dz = g * (h_prev[j] - gn[j]) * z[j] * (1.0f - z[j]);
         float dr = dn * hn[j] * r[j] * (1.0f - r[j]);
         dgx[j] = dr;
-        dgx[n + j] = dz;
-        dgx[2 * n + j] = dn;
+        dgx[gs + j] = dz;
+        dgx[2 * gs + j] = dn;
         dgh[j] = dr;
-        dgh[n + j] = dz;
-        dgh[2 * n + j] = dn * r[j];
+        dgh[gs + j] = dz;
+        dgh[2 * gs + j] = dn * r[j];
         dh[j] = g * z[j];
     }
 }

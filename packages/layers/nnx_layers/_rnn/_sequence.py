@@ -17,7 +17,7 @@ import warnings
 
 import numpy as np
 
-from nnx_layers._rnn import _driver
+from nnx_layers._rnn import _driver, _split
 from nnx_layers._rnn._blas_threads import (
     BLAS_ONE_THREAD_UP_TO,
     ONE_THREAD_BELOW,
@@ -25,6 +25,7 @@ from nnx_layers._rnn._blas_threads import (
     call_on_one_thread_if,
     two_directions_at_once,
 )
+from nnx_layers._rnn._two_parts import run_parts, split_point
 
 CELL_CODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}
 NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -107,9 +108,12 @@ def set_gemm_path(name):
     return previous
 
 
-def _gemm_path(dtype, steps, macs, concurrent):
+def _gemm_path(dtype, steps, macs, concurrent, split_candidate=False):
     """The driver's ``gemm_path`` for a call of ``steps`` steps with ``macs`` multiply-adds
-    in each step's recurrent GEMM; ``concurrent``: the directions run on a thread each."""
+    in each step's recurrent GEMM; ``concurrent``: the directions run on a thread each;
+    ``split_candidate``: the caller splits the steps over two threads where
+    ``_two_parts.split_point`` says so, which needs a packed path even where two BLAS
+    threads would beat one packed one."""
     name = _GEMM["path"]
     if dtype != np.float32:
         return _driver.GEMM_PATHS["blas"]
@@ -118,12 +122,25 @@ def _gemm_path(dtype, steps, macs, concurrent):
     best = _driver.best_gemm_path()
     if steps < PACKED_MIN_STEPS or best < _driver.GEMM_PATHS["avx2"] or (
             best == _driver.GEMM_PATHS["avx2"] and macs < AVX2_PACKED_FROM) or (
-            not concurrent and macs >= ONE_THREAD_BELOW and blas_threads() > 1):
+            not concurrent and not split_candidate and macs >= ONE_THREAD_BELOW
+            and blas_threads() > 1):
         return _driver.GEMM_PATHS["blas"]
     return best
 
 
 _BLAS_PATH = _driver.GEMM_PATHS["blas"]
+
+
+def _split_and_path(mode, dtype, steps, H, macs, concurrent, projected, n_in):
+    """(split, gemm_path) of one layer and direction: split > 0 runs its steps on two
+    threads (``_two_parts``) on a packed path, 0 on one thread on ``_gemm_path``'s."""
+    if not concurrent:
+        packed = _gemm_path(dtype, steps, macs, concurrent, split_candidate=True)
+        split = split_point(dtype, H, macs, packed != _BLAS_PATH, projected,
+                            mode == "GRU" and n_in == 0)
+        if split:
+            return split, packed
+    return 0, _gemm_path(dtype, steps, macs, concurrent)
 
 if os.environ.get("NNX_RNN_GEMM"):
     try:
@@ -164,7 +181,11 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     G = NUM_GATES[mode]
     empty = _empty(dtype)
     macs = B * G * H * Hout         # of one step's recurrent GEMM
-    path = _gemm_path(dtype, sizes.shape[0], macs, concurrent)
+    split, path = _split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent,
+                                  w_hr is not None, layer_in.shape[1])
+    if split:
+        return _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y,
+                              sizes, offsets, B, H, path, split)
     blas = path == _BLAS_PATH
     # a packed path does an LSTM's or RNN's input projection inside each step
     fused = (not blas and mode != "GRU" and layer_in.shape[1] > 0
@@ -206,6 +227,29 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
         h_state, c_state, h_prev, c_prev, extra, m, y, d * Hout, scratch, sizes, offsets,
         keep, path, x_in, w_ih, b_in)
     return gates, h_prev, c_prev, extra, m
+
+
+def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, sizes,
+                   offsets, B, H, path, split):
+    """``_forward_direction`` on two threads (``_split.forward_part``)."""
+    w_ih, w_hh, b_ih, b_hh, _ = weights
+    N, dtype, GH = layer_in.shape[0], layer_in.dtype, NUM_GATES[mode] * H
+    empty = _empty(dtype)
+    gru = mode == "GRU"
+    rows = N if keep else B
+    gates = np.empty((N if keep or gru else B, GH), dtype=dtype)
+    b_in = empty if b_ih is None else (b_ih if gru else b_ih + b_hh).reshape(1, -1)
+    b_gru = empty
+    if gru:             # the step kernel adds b_hh itself (zeros without bias)
+        b_gru = np.zeros((1, GH), dtype) if b_hh is None else b_hh.reshape(1, -1)
+    h_prev = np.empty((N, H), dtype=dtype) if keep else empty
+    c_prev = np.empty((N, H), dtype=dtype) if keep and mode == "LSTM" else empty
+    extra = np.empty((rows, H), dtype=dtype) if mode in ("LSTM", "GRU") else empty
+    scratch = np.empty((B, GH), dtype=dtype) if gru else empty
+    run_parts(_split.forward_part, split, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
+              b_gru, h_state, np.empty_like(h_state), c_state, h_prev, c_prev, extra, y,
+              d * H, scratch, sizes, offsets, keep, path)
+    return gates, h_prev, c_prev, extra, empty
 
 
 class Tape:
@@ -299,29 +343,31 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
                  sizes, offsets, B, Hout, concurrent) for d in range(D)]
         results = _run_jobs(jobs, concurrent)
         dx = np.empty(layer_in.shape, dtype=dtype) if want_dx else None
-        grads[layer * D:(layer + 1) * D] = [group for group, _ in results]
-        if dx is not None:
-            _input_gradient(dx, [dgx for _, dgx in results],
-                            [tape.weights[layer * D + d][0] for d in range(D)], concurrent)
+        grads[layer * D:(layer + 1) * D] = [group for group, _, _ in results]
+        if dx is not None:      # on two threads too where the steps were split
+            _input_gradient(dx, [dgx for _, dgx, _ in results],
+                            [tape.weights[layer * D + d][0] for d in range(D)],
+                            concurrent or any(split for _, _, split in results))
         if layer > 0:
             dy = dx * mask if mask is not None else dx
     return dx, dh0, dc0, grads
 
 
-def _input_gradient(dx, dgxs, w_ihs, concurrent):
+def _input_gradient(dx, dgxs, w_ihs, two_threads):
     """dx = sum over directions of dgx W_ih, after both directions (they add into one dx).
 
     ~5% faster on the packed kernel than through OpenBLAS on one thread.  Where the
-    directions ran on a thread each, the two threads split dx's rows rather than OpenBLAS
-    its own two threads: those spin on a core for milliseconds after each call, and the
-    next layer's reverse direction, on that core, ran 2-3x slower."""
+    directions ran on a thread each, or the steps split over two (``two_threads``), two
+    threads split dx's rows rather than OpenBLAS its own two threads: those spin on a core
+    for milliseconds after each call, and the next layer's reverse direction (or split
+    loop), on that core, ran 2-3x slower."""
     # packing W_ih costs more than it saves on a few rows (1 row: 2.1 us against 1.0)
-    path = _gemm_path(dx.dtype, dx.shape[0], ONE_THREAD_BELOW, concurrent)
+    path = _gemm_path(dx.dtype, dx.shape[0], ONE_THREAD_BELOW, two_threads)
     if path == _driver.GEMM_PATHS["blas"]:
         for d, (dgx, w_ih) in enumerate(zip(dgxs, w_ihs)):
             _matmul(dgx, False, w_ih, False, dx, 1.0 if d > 0 else 0.0)
         return
-    if not concurrent:
+    if not two_threads:
         _rows_of_input_gradient(path, dx, dgxs, w_ihs)
         return
     half = dx.shape[0] // 2
@@ -338,7 +384,8 @@ def _rows_of_input_gradient(path, dx, dgxs, w_ihs):
 def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, dc_state,
                         want, sizes, offsets, B, Hout, concurrent):
     """Backward through time of one layer and direction, then its weight gradients (one
-    GEMM each over all rows).  Returns ((g_ih, g_hh, g_bih, g_bhh, g_hr), dgx)."""
+    GEMM each over all rows).  Returns ((g_ih, g_hh, g_bih, g_bhh, g_hr), dgx, whether the
+    steps ran split over two threads)."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     gates, h_prev, c_prev, extra, m = saved
     N, GH, dtype = layer_in.shape[0], gates.shape[1], dy.dtype
@@ -353,19 +400,25 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
         for buf in (dgx, dgh, dh_all):      # rows no step covers add nothing
             buf[used:] = 0
     macs = B * GH * Hout
-    path = _gemm_path(dtype, sizes.shape[0], macs, concurrent)
-    call_on_one_thread_if(       # every BLAS step GEMM has at most ``macs`` multiply-adds
-        path == _BLAS_PATH and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW,
-        _driver.layer_backward,
-        cell, d == 1, gates, h_prev, c_prev, extra, w_hh, w_hr if proj else empty, dy,
-        d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets, path)
+    split, path = _split_and_path(mode, dtype, sizes.shape[0], GH // NUM_GATES[mode], macs,
+                                  concurrent, proj, layer_in.shape[1])
+    g_ih = np.empty(w_ih.shape, dtype=dtype) if want[0] else None
+    g_hh = np.empty(w_hh.shape, dtype=dtype) if want[1] else None
+    if split:           # the parts also do both weight gradients
+        run_parts(_split.backward_part, split, cell, d == 1, gates, h_prev, c_prev, extra,
+                  w_hh, dy, d * Hout, dh_state, dc_state, dgx, dgh, sizes, offsets, path,
+                  layer_in, empty if g_ih is None else g_ih, empty if g_hh is None else g_hh)
+    else:
+        call_on_one_thread_if(   # every BLAS step GEMM has at most ``macs`` multiply-adds
+            path == _BLAS_PATH and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW,
+            _driver.layer_backward,
+            cell, d == 1, gates, h_prev, c_prev, extra, w_hh, w_hr if proj else empty, dy,
+            d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets, path)
     dg_rec = dgh if mode == "GRU" else dgx
-    g_ih = g_hh = g_bih = g_bhh = g_hr = None     # frozen weights: no GEMM
-    if want[0]:
-        g_ih = np.empty(w_ih.shape, dtype=dtype)
+    g_bih = g_bhh = g_hr = None         # frozen weights: no GEMM
+    if g_ih is not None and not split:
         _matmul(dgx, True, layer_in, False, g_ih)
-    if want[1]:
-        g_hh = np.empty(w_hh.shape, dtype=dtype)
+    if g_hh is not None and not split:
         _matmul(dg_rec, True, h_prev, False, g_hh)
     if b_ih is not None:
         g_bih = dgx.sum(0) if want[2] else None
@@ -374,4 +427,4 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
     if proj and want[4]:
         g_hr = np.empty(w_hr.shape, dtype=dtype)
         _matmul(dh_all, True, m, False, g_hr)
-    return (g_ih, g_hh, g_bih, g_bhh, g_hr), dgx
+    return (g_ih, g_hh, g_bih, g_bhh, g_hr), dgx, split > 0

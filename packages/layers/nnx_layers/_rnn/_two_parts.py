@@ -1,0 +1,84 @@
+"""When and how one layer and direction runs on two threads, each step split (``_split.pyx``).
+
+On one thread the packed step kernels already run near the sgemm peak, so with two cores
+allowed (the BLAS pool has two threads, as torch.set_num_threads(2) gives torch two) a
+unidirectional layer could only use the second core through OpenBLAS's own threads, which
+re-pack the weight on every step: the medium LSTM took 1.4-1.6x torch's oneDNN on two
+threads.  Split, each thread packs and multiplies half of every gate's columns once per call.
+"""
+
+import os
+from concurrent.futures import ThreadPoolExecutor
+
+import numpy as np
+
+from nnx_layers._rnn import _split
+from nnx_layers._rnn._blas_threads import blas_threads
+
+# From this many multiply-adds per step's recurrent GEMM a split pays for its per-step
+# barrier (~0.1-0.3 us on the 2-core host) and the second thread's hand-off
+SPLIT_FROM = 1_000_000
+_MODE = {"mode": "auto"}
+_POOL = []
+
+
+def set_step_split(mode):
+    """"auto" (split float32 layers from SPLIT_FROM when two BLAS threads are allowed),
+    "on" (split every layer that can be: tests) or "off".  Returns the previous mode."""
+    if mode not in ("auto", "on", "off"):
+        raise ValueError(f"step split mode {mode!r} is not 'auto', 'on' or 'off'")
+    previous, _MODE["mode"] = _MODE["mode"], mode
+    return previous
+
+
+def split_point(dtype, H, macs, packed_path, projected, gru_without_input):
+    """The hidden unit where part 1 starts, or 0 for one thread.  Needs float32, a packed
+    GEMM path (``packed_path``), no LSTM projection (its h needs all of m: a second
+    barrier per step) and, for GRU, an input; "auto" also two allowed threads and
+    ``macs`` of at least SPLIT_FROM."""
+    mode = _MODE["mode"]
+    if mode == "off" or dtype != np.float32 or not packed_path or projected \
+            or gru_without_input or H < 2:
+        return 0
+    if mode == "auto" and (macs < SPLIT_FROM or blas_threads() < 2
+                           or (os.cpu_count() or 1) < 2):
+        return 0
+    # whole 32-column panels on both sides where H allows (H 256: 128 + 128)
+    split = (H // 2 + 16) // 32 * 32
+    return split if 0 < split < H else H // 2
+
+
+def _pool():
+    if not _POOL:
+        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="nnx-rnn-split"))
+    return _POOL[0]
+
+
+def run_parts(fn, *args):
+    """fn(0, sync, *args) on this thread and fn(1, sync, *args) on a worker, together.
+
+    A part that raises aborts the barrier, so that its partner returns rather than waits
+    forever; the partner's "other thread failed" error then says nothing new, and the
+    first real error is the one raised."""
+    sync = np.zeros(_split.SYNC_WORDS, dtype=np.int32)
+
+    def part(index):
+        try:
+            fn(index, sync, *args)
+        except BaseException:
+            _split.abort(sync)
+            raise
+
+    future = _pool().submit(part, 1)
+    errors = []
+    try:
+        part(0)
+    except BaseException as error:
+        errors.append(error)
+    try:
+        future.result()
+    except BaseException as error:
+        errors.append(error)
+    if errors:
+        real = [e for e in errors if not isinstance(e, _split.PartnerFailed)]
+        raise (real or errors)[0]

@@ -1,0 +1,165 @@
+"""One layer and direction on two threads, each step's hidden units split between them
+(``_rnn/_split.pyx``, ``_two_parts.py``), against the same network on one thread: every GEMM
+path this CPU runs, awkward splits (hidden sizes whose halves are not whole 32-column
+panels, one hidden unit a side), packed batches that shrink and grow, both directions, two
+layers, no bias, keep and no-keep forwards; then when ``auto`` splits, and a failing part
+that must release its partner instead of leaving it at the barrier forever."""
+
+import threading
+
+import numpy as np
+import pytest
+from _rnn_network import network, run_both_ways
+
+import nnx
+from nnx import nn
+from nnx_layers._rnn import _driver, _sequence, _split, _two_parts
+
+PATHS = [name for name in ("generic", "avx2", "avx512")
+         if _driver.gemm_path_available(_driver.GEMM_PATHS[name])]
+CASES = [  # mode, input, hidden, batch sizes per step, directions
+    ("LSTM", 5, 2, [3, 3, 3, 3], 1),
+    ("LSTM", 3, 33, [9, 9, 9, 9, 9, 9], 2),
+    ("LSTM", 16, 64, [5, 4, 4, 2, 1], 1),
+    ("LSTM", 7, 70, [1, 1, 1, 1, 1], 2),
+    ("GRU", 3, 11, [7, 6, 6, 1, 1], 2),
+    ("GRU", 9, 96, [4, 4, 4, 4], 1),
+    ("RNN_TANH", 2, 37, [3, 3, 2, 2, 2], 1),
+    ("RNN_RELU", 3, 65, [6, 6, 6, 6], 2),
+]
+
+
+@pytest.fixture
+def split_mode():
+    previous = _two_parts.set_step_split("auto")
+    yield _two_parts.set_step_split
+    _two_parts.set_step_split(previous)
+
+
+def _assert_close(got, expected):
+    """Equal but for the summation order of the weight gradients (the split parts run them
+    on the packed kernels, one thread on BLAS): relative to each array's largest value."""
+    assert len(got) == len(expected)
+    for g, e in zip(got, expected):
+        np.testing.assert_allclose(g, e, rtol=1e-5, atol=1e-6 * (1 + np.abs(e).max()))
+
+
+def _count_splits(monkeypatch):
+    calls = []
+    run_parts = _two_parts.run_parts
+
+    def counting(fn, *args):
+        calls.append(fn.__name__)
+        return run_parts(fn, *args)
+
+    monkeypatch.setattr(_sequence, "run_parts", counting)
+    return calls
+
+
+@pytest.mark.parametrize("path", PATHS)
+@pytest.mark.parametrize("mode, n_in, H, sizes, D", CASES)
+def test_split_steps_match_one_thread(monkeypatch, split_mode, path, mode, n_in, H, sizes, D):
+    args = network(5, mode, n_in, H, 0, sizes, D, np.float32)
+    split_mode("off")
+    expected = run_both_ways(mode, sizes, D, *args, path)
+    split_mode("on")
+    calls = _count_splits(monkeypatch)
+    got = run_both_ways(mode, sizes, D, *args, path)
+    # 2 layers x D directions: forward, backward, forward without backward
+    assert calls.count("forward_part") == 4 * D and calls.count("backward_part") == 2 * D
+    _assert_close(got, expected)
+
+
+@pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
+def test_split_without_bias_and_with_frozen_weights(split_mode, mode):
+    sizes, D, H = [4, 4, 3, 1], 1, 40
+    x, h0, c0, weights, d_out = network(2, mode, 6, H, 0, sizes, D, np.float32)
+    weights = [(w_ih, w_hh, None, None, None) for w_ih, w_hh, _, _, _ in weights]
+    results = []
+    for mode_name in ("off", "on"):
+        split_mode(mode_name)
+        out, h_n, c_n, tape = _sequence.forward(mode, x, sizes, h0, c0, weights, D)
+        # layer 0's W_ih frozen, layer 1's W_hh frozen: those gradients are not computed
+        need = [(False, True, True, True, True), (True, False, True, True, True)]
+        dx, dh0, _, grads = _sequence.backward(tape, d_out, h_n, c_n, need_weights=need)
+        assert grads[0][0] is None and grads[1][1] is None
+        results.append([out, h_n, dx, dh0, grads[0][1], grads[1][0]])
+    _assert_close(*results)
+
+
+def test_module_with_packed_input_matches_one_thread(split_mode):
+    nnx.manual_seed(0)
+    lstm = nn.LSTM(8, 96, num_layers=2)
+    seqs = [nnx.randn(n, 8) for n in (7, 5, 5, 2)]
+    results = []
+    for mode_name in ("off", "on"):
+        split_mode(mode_name)
+        lstm.zero_grad()
+        packed = nn.utils.rnn.pack_sequence(seqs)
+        out, (h_n, c_n) = lstm(packed)
+        padded, _ = nn.utils.rnn.pad_packed_sequence(out)
+        (padded.sum() + h_n.sum() + c_n.sum()).backward()
+        results.append([padded.detach().numpy(), h_n.detach().numpy(), c_n.detach().numpy()]
+                       + [p.grad.numpy() for p in lstm.parameters()])
+    _assert_close(*results)
+
+
+def test_auto_splits_only_where_it_can_and_pays(monkeypatch, split_mode):
+    monkeypatch.setattr(_two_parts, "blas_threads", lambda: 2)
+    big = _two_parts.SPLIT_FROM
+    assert _two_parts.split_point(np.float32, 256, big, True, False, False) == 128
+    assert _two_parts.split_point(np.float32, 70, big, True, False, False) == 32
+    assert _two_parts.split_point(np.float32, 2, big, True, False, False) == 1
+    for refused in [(np.float32, 256, big - 1, True, False, False),   # too small a step
+                    (np.float64, 256, big, True, False, False),       # float64
+                    (np.float32, 256, big, False, False, False),      # BLAS path
+                    (np.float32, 256, big, True, True, False),        # LSTM projection
+                    (np.float32, 256, big, True, False, True),        # GRU without input
+                    (np.float32, 1, big, True, False, False)]:        # one hidden unit
+        assert _two_parts.split_point(*refused) == 0, refused
+    monkeypatch.setattr(_two_parts, "blas_threads", lambda: 1)
+    assert _two_parts.split_point(np.float32, 256, big, True, False, False) == 0
+    split_mode("on")                    # "on": also below SPLIT_FROM and on one thread
+    assert _two_parts.split_point(np.float32, 256, 1, True, False, False) == 128
+    split_mode("off")
+    assert _two_parts.split_point(np.float32, 256, big, True, False, False) == 0
+    with pytest.raises(ValueError, match="'sometimes'"):
+        _two_parts.set_step_split("sometimes")
+
+
+def _recorded_forward_args(monkeypatch, split_mode):
+    """The arguments of one real ``forward_part`` call (a small LSTM layer)."""
+    recorded = []
+    monkeypatch.setattr(_sequence, "run_parts", lambda fn, *args: recorded.append(args))
+    split_mode("on")
+    x, h0, c0, weights, _ = network(1, "LSTM", 4, 8, 0, [2, 2, 2, 2], 1, np.float32)
+    _sequence.forward("LSTM", x, [2, 2, 2, 2], h0, c0, weights[:1], 1)
+    monkeypatch.undo()
+    return recorded[0]
+
+
+def test_a_failing_part_releases_its_partner(monkeypatch, split_mode):
+    args = _recorded_forward_args(monkeypatch, split_mode)
+
+    def part(index, sync, *rest):
+        if index == 1:
+            raise KeyError("part 1 failed before its loop")
+        _split.forward_part(index, sync, *rest)     # waits at the first step's barrier
+
+    done = []
+    worker = threading.Thread(target=lambda: done.append(
+        pytest.raises(KeyError, _two_parts.run_parts, part, *args)))
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "part 0 still waits for the part that failed"
+    assert "part 1 failed" in str(done[0].value)     # the real error, not PartnerFailed
+
+
+def test_a_part_with_bad_arguments_aborts_the_barrier(monkeypatch, split_mode):
+    args = list(_recorded_forward_args(monkeypatch, split_mode))
+    sync = np.zeros(_split.SYNC_WORDS, dtype=np.int32)
+    with pytest.raises(ValueError, match="split step"):
+        _split.forward_part(0, sync, 0, *args[1:])      # split 0: part 0 owns nothing
+    assert sync.any()                                    # the abort flag is up
+    with pytest.raises(_split.PartnerFailed):
+        _split.forward_part(1, sync, *args)
