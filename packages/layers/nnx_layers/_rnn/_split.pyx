@@ -221,8 +221,8 @@ def backward_part(int part, int[::1] sync, Py_ssize_t split, int cell, bint reve
     RNN): dh_state / dc_state (B, H) dL/dh_n, dL/dc_n -> dL/dh_0, dL/dc_0; dgx (N, GH) and,
     GRU, dgh (N, GH) receive every step's gate gradients.  Then, unless empty, g_ih
     (GH, n_in) <- dgx^T x_in and g_hh (GH, H) <- dgh^T h_prev (GRU; else dgx^T h_prev),
-    each part its half of the columns: OpenBLAS's own threads would spin on both cores for milliseconds
-    after such a GEMM, and the next split loop would wait behind them."""
+    each part its half of the columns: OpenBLAS's own threads would spin on both cores
+    for milliseconds after such a GEMM, and the next split loop would wait behind them."""
     cdef Py_ssize_t T = batch_sizes.shape[0], GH = gates.shape[1], H = dh_state.shape[1]
     cdef Py_ssize_t u0 = 0 if part == 0 else split, u1 = split if part == 0 else H
     cdef Py_ssize_t width = u1 - u0, s, t, r, j, bs, off
