@@ -26,6 +26,7 @@ from nnx_layers._rnn._blas_threads import (
     two_directions_at_once,
 )
 from nnx_layers._rnn._two_parts import run_parts, split_point
+from nnx_layers._rnn._workspace import Workspace
 
 CELL_CODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}
 NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -174,8 +175,9 @@ def _run_jobs(jobs, concurrent):
 
 
 def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state, y,
-                       sizes, offsets, B, H, Hout, concurrent):
-    """Input projection and time loop of one layer and direction; returns its saved buffers."""
+                       sizes, offsets, B, H, Hout, concurrent, new):
+    """Input projection and time loop of one layer and direction; returns its saved buffers
+    (made by ``new(shape, dtype)``: the tape's workspace with ``keep``)."""
     w_ih, w_hh, b_ih, b_hh, w_hr = weights
     N, dtype = layer_in.shape[0], layer_in.dtype
     G = NUM_GATES[mode]
@@ -185,13 +187,13 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
                                   w_hr is not None, layer_in.shape[1])
     if split:
         return _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y,
-                              sizes, offsets, B, H, path, split)
+                              sizes, offsets, B, H, path, split, new)
     blas = path == _BLAS_PATH
     # a packed path does an LSTM's or RNN's input projection inside each step
     fused = (not blas and mode != "GRU" and layer_in.shape[1] > 0
              and B >= FUSED_FROM_BATCH)
     # projected in the step and not kept for backward: one step's gate rows will do
-    gates = np.empty((B if fused and not keep else N, G * H), dtype=dtype)
+    gates = new((B if fused and not keep else N, G * H), dtype)
     x_in, b_in = empty, empty
     if fused:
         x_in = layer_in
@@ -204,10 +206,10 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
             beta = 1.0
         _matmul(layer_in, False, w_ih, True, gates, beta)
     rows = N if keep else B      # without backward, one step's rows are reused
-    h_prev = np.empty((rows, Hout), dtype=dtype)
-    c_prev = np.empty((rows, H), dtype=dtype) if mode == "LSTM" else empty
-    extra = np.empty((rows, H), dtype=dtype) if mode in ("LSTM", "GRU") else empty
-    m = np.empty((rows, H), dtype=dtype) if w_hr is not None else empty
+    h_prev = new((rows, Hout), dtype)
+    c_prev = new((rows, H), dtype) if mode == "LSTM" else empty
+    extra = new((rows, H), dtype) if mode in ("LSTM", "GRU") else empty
+    m = new((rows, H), dtype) if w_hr is not None else empty
     scratch = np.empty((B, G * H), dtype=dtype) if mode == "GRU" else empty
     b_gru = empty
     if mode == "GRU":   # the step kernel adds b_hh itself (zeros without bias)
@@ -230,21 +232,21 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
 
 
 def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, sizes,
-                   offsets, B, H, path, split):
+                   offsets, B, H, path, split, new):
     """``_forward_direction`` on two threads (``_split.forward_part``)."""
     w_ih, w_hh, b_ih, b_hh, _ = weights
     N, dtype, GH = layer_in.shape[0], layer_in.dtype, NUM_GATES[mode] * H
     empty = _empty(dtype)
     gru = mode == "GRU"
     rows = N if keep else B
-    gates = np.empty((N if keep or gru else B, GH), dtype=dtype)
+    gates = new((N if keep or gru else B, GH), dtype)
     b_in = empty if b_ih is None else (b_ih if gru else b_ih + b_hh).reshape(1, -1)
     b_gru = empty
     if gru:             # the step kernel adds b_hh itself (zeros without bias)
         b_gru = np.zeros((1, GH), dtype) if b_hh is None else b_hh.reshape(1, -1)
-    h_prev = np.empty((N, H), dtype=dtype) if keep else empty
-    c_prev = np.empty((N, H), dtype=dtype) if keep and mode == "LSTM" else empty
-    extra = np.empty((rows, H), dtype=dtype) if mode in ("LSTM", "GRU") else empty
+    h_prev = new((N, H), dtype) if keep else empty
+    c_prev = new((N, H), dtype) if keep and mode == "LSTM" else empty
+    extra = new((rows, H), dtype) if mode in ("LSTM", "GRU") else empty
     scratch = np.empty((B, GH), dtype=dtype) if gru else empty
     run_parts(_split.forward_part, split, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
               b_gru, h_state, np.empty_like(h_state), c_state, h_prev, c_prev, extra, y,
@@ -292,6 +294,11 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     c_n = None if c0 is None else np.array(c0, dtype=dtype, order="C")
     empty = _empty(dtype)
     tape = Tape(mode, sizes, offsets, weights, D) if keep else None
+    new = np.empty
+    if keep:            # the saved buffers go back for reuse when the tape dies
+        workspace = Workspace()
+        workspace.release_with(tape)
+        new = workspace.empty
     layer_in = np.ascontiguousarray(x)
     y = None
     concurrent = D == 2 and _worth_two_threads(N * G * H * Hout)
@@ -302,7 +309,7 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
             y[used:] = 0
         jobs = [(_forward_direction, mode, cell, d, keep, layer_in, weights[layer * D + d],
                  h_n[layer * D + d], empty if c_n is None else c_n[layer * D + d], y,
-                 sizes, offsets, B, H, Hout, concurrent) for d in range(D)]
+                 sizes, offsets, B, H, Hout, concurrent, new) for d in range(D)]
         saved = _run_jobs(jobs, concurrent)
         mask = None
         next_in = y
@@ -337,10 +344,11 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
     for layer in range(len(tape.layers) - 1, -1, -1):
         layer_in, saved, mask = tape.layers[layer]
         want_dx = layer > 0 or need_input
+        workspace = Workspace()     # this layer's gate gradients, reused from here on
         jobs = [(_backward_direction, mode, cell, d, layer_in, tape.weights[layer * D + d],
                  saved[d], dy, dh0[layer * D + d], empty if dc0 is None else dc0[layer * D + d],
                  need_weights[layer * D + d] if need_weights else (True,) * 5,
-                 sizes, offsets, B, Hout, concurrent) for d in range(D)]
+                 sizes, offsets, B, Hout, concurrent, workspace.empty) for d in range(D)]
         results = _run_jobs(jobs, concurrent)
         dx = np.empty(layer_in.shape, dtype=dtype) if want_dx else None
         grads[layer * D:(layer + 1) * D] = [group for group, _, _ in results]
@@ -348,6 +356,8 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
             _input_gradient(dx, [dgx for _, dgx, _ in results],
                             [tape.weights[layer * D + d][0] for d in range(D)],
                             concurrent or any(split for _, _, split in results))
+        results = None
+        workspace.release()
         if layer > 0:
             dy = dx * mask if mask is not None else dx
     return dx, dh0, dc0, grads
@@ -382,7 +392,7 @@ def _rows_of_input_gradient(path, dx, dgxs, w_ihs):
 
 
 def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, dc_state,
-                        want, sizes, offsets, B, Hout, concurrent):
+                        want, sizes, offsets, B, Hout, concurrent, new):
     """Backward through time of one layer and direction, then its weight gradients (one
     GEMM each over all rows).  Returns ((g_ih, g_hh, g_bih, g_bhh, g_hr), dgx, whether the
     steps ran split over two threads)."""
@@ -390,10 +400,10 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
     gates, h_prev, c_prev, extra, m = saved
     N, GH, dtype = layer_in.shape[0], gates.shape[1], dy.dtype
     empty = _empty(dtype)
-    dgx = np.empty((N, GH), dtype=dtype)
-    dgh = np.empty((N, GH), dtype=dtype) if mode == "GRU" else empty
+    dgx = new((N, GH), dtype)          # scratch of ``backward``'s workspace
+    dgh = new((N, GH), dtype) if mode == "GRU" else empty
     proj = w_hr is not None
-    dh_all = np.empty((N, w_hr.shape[0]), dtype=dtype) if proj else empty
+    dh_all = new((N, w_hr.shape[0]), dtype) if proj else empty
     dm = np.empty((B, w_hr.shape[1]), dtype=dtype) if proj else empty
     used = _rows_used(sizes, offsets)
     if used < N:
