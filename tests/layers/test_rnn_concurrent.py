@@ -6,7 +6,7 @@ recurrent GEMM against the row-major one.  Same values, final states and gradien
 import numpy as np
 import pytest
 
-from nnx_layers._rnn import _sequence
+from nnx_layers._rnn import _sequence, _workers
 
 CASES = [  # mode, input, hidden, projection, batch sizes per step
     ("LSTM", 3, 5, 0, [4, 4, 4]),
@@ -50,7 +50,8 @@ def test_two_threads_match_one(monkeypatch, mode, n_in, H, P, sizes, dtype):
     monkeypatch.setattr(_sequence, "two_directions_at_once", lambda: True)
     monkeypatch.setattr(_sequence, "TWO_THREADS_FROM", 0)
     two = _run(*args)
-    assert _sequence._POOL        # the reverse direction did run on the worker thread
+    # the reverse direction did run on the worker thread
+    assert _workers.started(_sequence.REVERSE_WORKER)
     assert len(one) == len(two) > 8
     for a, b in zip(one, two):
         np.testing.assert_allclose(b, a, rtol=1e-6 if dtype == np.float32 else 1e-13,

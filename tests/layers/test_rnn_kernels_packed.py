@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 from _rnn_network import network, run_both_ways
 
-from nnx_layers._rnn import _driver, _sequence
+from nnx_layers._rnn import _driver, _sequence, _workers
 
 PATHS = [name for name in ("generic", "avx2", "avx512")
          if _driver.gemm_path_available(_driver.GEMM_PATHS[name])]
@@ -147,7 +147,7 @@ def test_two_threads_on_each_path_match_blas(monkeypatch, path, case):
     monkeypatch.setattr(_sequence, "two_directions_at_once", lambda: True)
     monkeypatch.setattr(_sequence, "TWO_THREADS_FROM", 0)
     got = run_both_ways(mode, sizes, D, *args, path)
-    assert _sequence._POOL
+    assert _workers.started(_sequence.REVERSE_WORKER)
     for g, e in zip(got, expected):
         np.testing.assert_allclose(g, e, rtol=1e-4, atol=1e-5)
 

@@ -5,7 +5,10 @@ panels, one hidden unit a side), packed batches that shrink and grow, both direc
 layers, no bias, keep and no-keep forwards; then when ``auto`` splits, and a failing part
 that must release its partner instead of leaving it at the barrier forever."""
 
+import multiprocessing
+import os
 import threading
+import warnings
 
 import numpy as np
 import pytest
@@ -13,7 +16,7 @@ from _rnn_network import network, run_both_ways
 
 import nnx
 from nnx import nn
-from nnx_layers._rnn import _driver, _sequence, _split, _two_parts
+from nnx_layers._rnn import _driver, _sequence, _split, _two_parts, _workers
 
 PATHS = [name for name in ("generic", "avx2", "avx512")
          if _driver.gemm_path_available(_driver.GEMM_PATHS[name])]
@@ -163,3 +166,35 @@ def test_a_part_with_bad_arguments_aborts_the_barrier(monkeypatch, split_mode):
     assert sync.any()                                    # the abort flag is up
     with pytest.raises(_split.PartnerFailed):
         _split.forward_part(1, sync, *args)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork() is POSIX-only")
+def test_a_forked_child_gets_workers_of_its_own(monkeypatch, split_mode):
+    """Both workers started in the parent; a forked child's copies have no thread, and a
+    job given to them would never run (the caller waiting forever)."""
+    mode, n_in, H, sizes, D = CASES[1]
+    args = network(9, mode, n_in, H, 0, sizes, D, np.float32)
+    split_mode("on")
+    expected = run_both_ways(mode, sizes, D, *args, PATHS[-1])
+    monkeypatch.setattr(_sequence, "two_directions_at_once", lambda: True)
+    monkeypatch.setattr(_sequence, "TWO_THREADS_FROM", 0)
+    run_both_ways(mode, sizes, D, *args, PATHS[-1])
+    assert _workers.started(_two_parts.SPLIT_WORKER)
+    assert _workers.started(_sequence.REVERSE_WORKER)
+
+    def child():
+        concurrent = run_both_ways(mode, sizes, D, *args, PATHS[-1])
+        monkeypatch.setattr(_sequence, "TWO_THREADS_FROM", 10**18)
+        split = run_both_ways(mode, sizes, D, *args, PATHS[-1])
+        for result in (concurrent, split):
+            _assert_close(result, expected)
+
+    with warnings.catch_warnings():     # Python 3.12+: fork() of a threaded process
+        warnings.simplefilter("ignore", DeprecationWarning)
+        process = multiprocessing.get_context("fork").Process(target=child)
+        process.start()
+    process.join(timeout=120)
+    if process.is_alive():
+        process.kill()
+        pytest.fail("the forked child waited forever for a worker thread")
+    assert process.exitcode == 0

@@ -9,7 +9,10 @@ Per layer and direction the forward does one GEMM for the input projection of al
 (both biases folded in, except GRU's b_hh which the step kernel needs), then the time loop;
 on a packed-GEMM path (float32, see ``_gemm_path``) an LSTM or RNN with batch >= 2 instead
 projects each step's input inside the step.  Backward does the time loop, then one GEMM
-each for dW_ih, dW_hh, dW_hr and dx over all rows.
+each for dW_ih, dW_hh, dW_hr and dx over all rows.  Where two threads are allowed, a layer
+and direction either runs its steps split over both (``_two_parts``), or, bidirectional,
+runs each direction on a thread of its own.  Large saved and scratch buffers come from a
+``_workspace`` and go back to it when no longer reachable.
 """
 
 import os
@@ -26,6 +29,7 @@ from nnx_layers._rnn._blas_threads import (
     two_directions_at_once,
 )
 from nnx_layers._rnn._two_parts import run_parts, split_point
+from nnx_layers._rnn._workers import worker
 from nnx_layers._rnn._workspace import Workspace
 
 CELL_CODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}
@@ -78,7 +82,7 @@ GATE_MAJOR_FROM = {"LSTM": 64_000_000, "GRU": 4_000_000, "RNN_TANH": 64_000_000,
 # Below this many multiply-adds per direction (all steps, recurrent GEMMs only) a second
 # thread's hand-off (~50 us) is not worth it
 TWO_THREADS_FROM = 20_000_000
-_POOL = []
+REVERSE_WORKER = "nnx-rnn-reverse"
 
 # float32 step GEMMs against weights packed once per call (``_packed_gemm.h``): per step,
 # 1 thread, the medium LSTM's h W_hh^T (32 x 256 @ 256 x 1024) took 150 us on the AVX-512
@@ -154,13 +158,6 @@ def _worth_two_threads(macs):
     return macs >= TWO_THREADS_FROM and two_directions_at_once()
 
 
-def _pool():
-    if not _POOL:
-        from concurrent.futures import ThreadPoolExecutor
-        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="nnx-rnn-reverse"))
-    return _POOL[0]
-
-
 def _run_jobs(jobs, concurrent):
     """Run each (fn, *args) of ``jobs`` (one per direction); returns their results in order.
 
@@ -169,7 +166,7 @@ def _run_jobs(jobs, concurrent):
     GEMMs, and the directions touch disjoint outputs)."""
     if not concurrent:
         return [job[0](*job[1:]) for job in jobs]
-    future = _pool().submit(call_on_one_thread_if, True, *jobs[1])
+    future = worker(REVERSE_WORKER).submit(call_on_one_thread_if, True, *jobs[1])
     first = call_on_one_thread_if(True, *jobs[0])
     return [first, future.result()]
 

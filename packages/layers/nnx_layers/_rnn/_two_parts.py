@@ -8,12 +8,12 @@ threads.  Split, each thread packs and multiplies half of every gate's columns o
 """
 
 import os
-from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
 from nnx_layers._rnn import _split
 from nnx_layers._rnn._blas_threads import blas_threads
+from nnx_layers._rnn._workers import worker
 
 # From this many multiply-adds per step's recurrent GEMM a split pays for its per-step
 # hand-over (the barrier and the other core's half of h: ~2 us a step on the 2-core VM)
@@ -22,7 +22,7 @@ from nnx_layers._rnn._blas_threads import blas_threads
 # ~15%; small RNN (0.13M) does not gain
 SPLIT_FROM = 300_000
 _MODE = {"mode": "auto"}
-_POOL = []
+SPLIT_WORKER = "nnx-rnn-split"
 
 
 def set_step_split(mode):
@@ -51,12 +51,6 @@ def split_point(dtype, H, macs, packed_path, projected, gru_without_input):
     return split if 0 < split < H else H // 2
 
 
-def _pool():
-    if not _POOL:
-        _POOL.append(ThreadPoolExecutor(1, thread_name_prefix="nnx-rnn-split"))
-    return _POOL[0]
-
-
 def run_parts(fn, *args):
     """fn(0, sync, *args) on this thread and fn(1, sync, *args) on a worker, together.
 
@@ -72,7 +66,7 @@ def run_parts(fn, *args):
             _split.abort(sync)
             raise
 
-    future = _pool().submit(part, 1)
+    future = worker(SPLIT_WORKER).submit(part, 1)
     errors = []
     try:
         part(0)
