@@ -67,14 +67,26 @@ def test_a_live_tape_keeps_its_buffers():
 
 
 def test_idle_blocks_stay_under_the_cap(monkeypatch):
-    monkeypatch.setattr(_workspace, "IDLE_LIMIT", 3 * _workspace.MIN_BYTES)
+    block = _workspace.MIN_BYTES + _workspace.ALIGNMENT       # what one array holds
+    monkeypatch.setattr(_workspace, "IDLE_LIMIT", 3 * block)
     workspace = _workspace.Workspace()
     arrays = [workspace.empty((_workspace.MIN_BYTES // 4,), np.float32) for _ in range(5)]
-    small = workspace.empty((3, 5), np.float64)       # below MIN_BYTES: plain NumPy
+    small = workspace.empty((3, 5), np.float64)       # below MIN_BYTES: never kept
     assert small.shape == (3, 5) and small.dtype == np.float64
     del arrays
     workspace.release()
-    assert _workspace.idle_bytes() == 3 * _workspace.MIN_BYTES
+    assert _workspace.idle_bytes() == 3 * block
     again = _workspace.Workspace().empty((_workspace.MIN_BYTES // 8, 2), np.float32)
     assert again.shape == (_workspace.MIN_BYTES // 8, 2)
-    assert _workspace.idle_bytes() == 2 * _workspace.MIN_BYTES
+    assert _workspace.idle_bytes() == 2 * block
+
+
+@pytest.mark.parametrize("shape, dtype", [((3, 5), np.float64), ((1000, 70), np.float32),
+                                          ((0, 4), np.float32)])
+def test_arrays_start_on_a_cache_line(shape, dtype):
+    """The split step's two threads write neighbouring columns of the same rows: a line
+    shared at the boundary would ping-pong between the cores."""
+    for array in (_workspace.aligned_empty(shape, dtype),
+                  _workspace.Workspace().empty(shape, dtype)):
+        assert array.shape == shape and array.dtype == dtype and array.flags.c_contiguous
+        assert array.ctypes.data % _workspace.ALIGNMENT == 0 or array.size == 0

@@ -30,7 +30,7 @@ from nnx_layers._rnn._blas_threads import (
 )
 from nnx_layers._rnn._two_parts import run_parts, split_point
 from nnx_layers._rnn._workers import worker
-from nnx_layers._rnn._workspace import Workspace
+from nnx_layers._rnn._workspace import Workspace, aligned_empty
 
 CELL_CODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}
 NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -228,6 +228,12 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     return gates, h_prev, c_prev, extra, m
 
 
+def _aligned_copy(a, dtype):
+    copy = aligned_empty(a.shape, dtype)
+    copy[...] = a
+    return copy
+
+
 def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, sizes,
                    offsets, B, H, path, split, new):
     """``_forward_direction`` on two threads (``_split.forward_part``)."""
@@ -244,9 +250,9 @@ def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, 
     h_prev = new((N, H), dtype) if keep else empty
     c_prev = new((N, H), dtype) if keep and mode == "LSTM" else empty
     extra = new((rows, H), dtype) if mode in ("LSTM", "GRU") else empty
-    scratch = np.empty((B, GH), dtype=dtype) if gru else empty
+    scratch = aligned_empty((B, GH), dtype) if gru else empty
     run_parts(_split.forward_part, split, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
-              b_gru, h_state, np.empty_like(h_state), c_state, h_prev, c_prev, extra, y,
+              b_gru, h_state, aligned_empty(h_state.shape, dtype), c_state, h_prev, c_prev, extra, y,
               d * H, scratch, sizes, offsets, keep, path)
     return gates, h_prev, c_prev, extra, empty
 
@@ -287,11 +293,11 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     N, B, Hout = x.shape[0], h0.shape[1], h0.shape[2]
     H = weights[0][1].shape[0] // G
     num_layers = len(weights) // D
-    h_n = np.array(h0, dtype=dtype, order="C")
-    c_n = None if c0 is None else np.array(c0, dtype=dtype, order="C")
+    h_n = _aligned_copy(h0, dtype)
+    c_n = None if c0 is None else _aligned_copy(c0, dtype)
     empty = _empty(dtype)
     tape = Tape(mode, sizes, offsets, weights, D) if keep else None
-    new = np.empty
+    new = aligned_empty
     if keep:            # the saved buffers go back for reuse when the tape dies
         workspace = Workspace()
         workspace.release_with(tape)
@@ -300,7 +306,7 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     y = None
     concurrent = D == 2 and _worth_two_threads(N * G * H * Hout)
     for layer in range(num_layers):
-        y = np.empty((N, D * Hout), dtype=dtype)
+        y = aligned_empty((N, D * Hout), dtype)
         used = _rows_used(sizes, offsets)
         if used < N:                # rows past the last step (torch ignores them): zeros
             y[used:] = 0

@@ -11,6 +11,12 @@ next call asking for the same size, with their pages still mapped.
 Only buffers that never leave ``_sequence`` come from here (never an output or a gradient
 given to the caller), so a block is reused only once nothing can see it.  Idle blocks are
 capped at IDLE_LIMIT bytes; blocks below MIN_BYTES come from NumPy directly.
+
+Every array made here starts on a 64-byte cache line (``aligned_empty``): the two threads of
+a split step write neighbouring column ranges of the same rows, and with NumPy's 16-byte
+alignment the line at each range boundary was written by both (false sharing): the split
+medium LSTM forward took 12 ms instead of 9 in the processes whose buffers happened to be
+misaligned.
 """
 
 import threading
@@ -19,8 +25,9 @@ import weakref
 import numpy as np
 
 MIN_BYTES = 256 * 1024
+ALIGNMENT = 64
 IDLE_LIMIT = 256 * 1024 * 1024
-_IDLE = {}              # nbytes -> list of 1-D uint8 blocks
+_IDLE = {}              # nbytes -> list of 1-D uint8 blocks of nbytes + ALIGNMENT
 _STATE = {"idle_bytes": 0}
 _LOCK = threading.Lock()
 
@@ -32,20 +39,20 @@ class Workspace:
         self._blocks = []
 
     def empty(self, shape, dtype):
-        """An uninitialised C-ordered array, from an idle block of the same size if any."""
-        dtype = np.dtype(dtype)
-        nbytes = int(np.prod(shape)) * dtype.itemsize
+        """An uninitialised C-ordered array on a cache line, from an idle block of the same
+        size if any."""
+        nbytes = _nbytes(shape, dtype)
         if nbytes < MIN_BYTES:
-            return np.empty(shape, dtype=dtype)
+            return aligned_empty(shape, dtype)
         with _LOCK:
             idle = _IDLE.get(nbytes)
             block = idle.pop() if idle else None
             if block is not None:
-                _STATE["idle_bytes"] -= nbytes
+                _STATE["idle_bytes"] -= block.nbytes
         if block is None:
-            block = np.empty(nbytes, dtype=np.uint8)
+            block = _new_block(nbytes)
         self._blocks.append(block)
-        return block.view(dtype).reshape(shape)
+        return _aligned_view(block, shape, dtype)
 
     def release(self):
         """Hand every block back; the arrays made from them must be unreachable by now."""
@@ -54,12 +61,30 @@ class Workspace:
             for block in blocks:
                 if _STATE["idle_bytes"] + block.nbytes > IDLE_LIMIT:
                     continue            # dropped: NumPy frees it
-                _IDLE.setdefault(block.nbytes, []).append(block)
+                _IDLE.setdefault(block.nbytes - ALIGNMENT, []).append(block)
                 _STATE["idle_bytes"] += block.nbytes
 
     def release_with(self, owner):
         """Release once ``owner`` (the tape holding the arrays) is garbage."""
         weakref.finalize(owner, self.release)
+
+
+def aligned_empty(shape, dtype):
+    """An uninitialised C-ordered array starting on a cache line."""
+    return _aligned_view(_new_block(_nbytes(shape, dtype)), shape, dtype)
+
+
+def _nbytes(shape, dtype):
+    return int(np.prod(shape)) * np.dtype(dtype).itemsize
+
+
+def _new_block(nbytes):
+    return np.empty(nbytes + ALIGNMENT, dtype=np.uint8)
+
+
+def _aligned_view(block, shape, dtype):
+    start = -block.ctypes.data % ALIGNMENT
+    return block[start:start + block.nbytes - ALIGNMENT].view(dtype).reshape(shape)
 
 
 def idle_bytes():
