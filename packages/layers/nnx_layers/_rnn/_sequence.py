@@ -251,9 +251,10 @@ def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, 
     c_prev = new((N, H), dtype) if keep and mode == "LSTM" else empty
     extra = new((rows, H), dtype) if mode in ("LSTM", "GRU") else empty
     scratch = aligned_empty((B, GH), dtype) if gru else empty
+    h_other = aligned_empty(h_state.shape, dtype)      # the second h buffer
     run_parts(_split.forward_part, split, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
-              b_gru, h_state, aligned_empty(h_state.shape, dtype), c_state, h_prev, c_prev, extra, y,
-              d * H, scratch, sizes, offsets, keep, path)
+              b_gru, h_state, h_other, c_state, h_prev, c_prev, extra, y, d * H, scratch,
+              sizes, offsets, keep, path)
     return gates, h_prev, c_prev, extra, empty
 
 
