@@ -171,12 +171,24 @@ def test_set_gemm_path_checks_and_returns_previous():
         _sequence.set_gemm_path(previous)
 
 
-def test_a_bad_gemm_path_in_the_environment_warns_and_runs():
+@pytest.mark.parametrize("variable, message", [
+    ("NNX_RNN_GEMM", "NNX_RNN_GEMM ignored: GEMM path 'bogus'"),
+    ("NNX_RNN_SPLIT", "NNX_RNN_SPLIT ignored: step split mode 'bogus'")])
+def test_a_bad_setting_in_the_environment_warns_and_runs(variable, message):
     code = ("import warnings, nnx; warnings.simplefilter('always'); from nnx import nn; "
             "print(tuple(nn.LSTM(2, 3)(nnx.randn(4, 1, 2))[0].shape))")
-    env = dict(os.environ, NNX_RNN_GEMM="bogus")
+    env = dict(os.environ, **{variable: "bogus"})
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                             env=env, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "(4, 1, 3)"
-    assert "NNX_RNN_GEMM ignored: GEMM path 'bogus'" in result.stderr
+    assert message in result.stderr
+
+
+def test_the_split_setting_in_the_environment_applies():
+    code = ("from nnx_layers._rnn import _sequence, _two_parts; "
+            "print(_two_parts._MODE['mode'])")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            env=dict(os.environ, NNX_RNN_SPLIT="on"), check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "on"

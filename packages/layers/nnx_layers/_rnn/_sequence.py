@@ -28,7 +28,7 @@ from nnx_layers._rnn._blas_threads import (
     call_on_one_thread_if,
     two_directions_at_once,
 )
-from nnx_layers._rnn._two_parts import run_parts, split_point
+from nnx_layers._rnn._two_parts import run_parts, set_step_split, split_point
 from nnx_layers._rnn._workers import worker
 from nnx_layers._rnn._workspace import Workspace, aligned_empty
 
@@ -147,11 +147,12 @@ def _split_and_path(mode, dtype, steps, H, macs, concurrent, projected, n_in):
             return split, packed
     return 0, _gemm_path(dtype, steps, macs, concurrent)
 
-if os.environ.get("NNX_RNN_GEMM"):
-    try:
-        set_gemm_path(os.environ["NNX_RNN_GEMM"])
-    except ValueError as error:  # a typo in the environment must not break nnx.nn.LSTM
-        warnings.warn(f"NNX_RNN_GEMM ignored: {error}", RuntimeWarning, stacklevel=2)
+for _variable, _setter in (("NNX_RNN_GEMM", set_gemm_path), ("NNX_RNN_SPLIT", set_step_split)):
+    if os.environ.get(_variable):
+        try:
+            _setter(os.environ[_variable])
+        except ValueError as error:  # a typo in the environment must not break nn.LSTM
+            warnings.warn(f"{_variable} ignored: {error}", RuntimeWarning, stacklevel=2)
 
 
 def _worth_two_threads(macs):

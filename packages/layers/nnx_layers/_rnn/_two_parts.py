@@ -27,7 +27,8 @@ SPLIT_WORKER = "nnx-rnn-split"
 
 def set_step_split(mode):
     """"auto" (split float32 layers from SPLIT_FROM when two BLAS threads are allowed),
-    "on" (split every layer that can be: tests) or "off".  Returns the previous mode."""
+    "on" (split every layer that can be: tests) or "off"; also the NNX_RNN_SPLIT
+    environment variable.  Returns the previous mode."""
     if mode not in ("auto", "on", "off"):
         raise ValueError(f"step split mode {mode!r} is not 'auto', 'on' or 'off'")
     previous, _MODE["mode"] = _MODE["mode"], mode
