@@ -28,9 +28,9 @@ from nnx_layers._rnn._blas_threads import (
     call_on_one_thread_if,
     two_directions_at_once,
 )
-from nnx_layers._rnn._two_parts import run_parts, set_step_split, split_point
+from nnx_layers._rnn._two_parts import may_split, run_parts, set_step_split, split_point
 from nnx_layers._rnn._workers import worker
-from nnx_layers._rnn._workspace import Workspace, aligned_empty
+from nnx_layers._rnn._workspace import MIN_BYTES, Workspace, aligned_empty
 
 CELL_CODES = {"RNN_TANH": 0, "RNN_RELU": 1, "LSTM": 2, "GRU": 3}
 NUM_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
@@ -139,7 +139,7 @@ _BLAS_PATH = _driver.GEMM_PATHS["blas"]
 def _split_and_path(mode, dtype, steps, H, macs, concurrent, projected, n_in):
     """(split, gemm_path) of one layer and direction: split > 0 runs its steps on two
     threads (``_two_parts``) on a packed path, 0 on one thread on ``_gemm_path``'s."""
-    if not concurrent:
+    if not concurrent and may_split(dtype, macs):
         packed = _gemm_path(dtype, steps, macs, concurrent, split_candidate=True)
         split = split_point(dtype, H, macs, packed != _BLAS_PATH, projected,
                             mode == "GRU" and n_in == 0)
@@ -229,8 +229,14 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     return gates, h_prev, c_prev, extra, m
 
 
-def _aligned_copy(a, dtype):
-    copy = aligned_empty(a.shape, dtype)
+def _large(rows, columns, dtype):
+    """Whether a (rows, columns) buffer is worth a workspace (its bookkeeping costs a tiny
+    call ~5 us)."""
+    return rows * columns * np.dtype(dtype).itemsize >= MIN_BYTES
+
+
+def _copy(a, dtype, alloc):
+    copy = alloc(a.shape, dtype)
     copy[...] = a
     return copy
 
@@ -295,20 +301,22 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     N, B, Hout = x.shape[0], h0.shape[1], h0.shape[2]
     H = weights[0][1].shape[0] // G
     num_layers = len(weights) // D
-    h_n = _aligned_copy(h0, dtype)
-    c_n = None if c0 is None else _aligned_copy(c0, dtype)
+    # a split step's two threads write neighbouring columns: whole cache lines each
+    alloc = aligned_empty if may_split(dtype, B * G * H * Hout) else np.empty
+    h_n = _copy(h0, dtype, alloc)
+    c_n = None if c0 is None else _copy(c0, dtype, alloc)
     empty = _empty(dtype)
     tape = Tape(mode, sizes, offsets, weights, D) if keep else None
-    new = aligned_empty
-    if keep:            # the saved buffers go back for reuse when the tape dies
-        workspace = Workspace()
+    new = alloc
+    if keep and _large(N, G * H, dtype):  # saved buffers go back for reuse when the tape dies
+        workspace = Workspace(aligned=alloc is aligned_empty)
         workspace.release_with(tape)
         new = workspace.empty
     layer_in = np.ascontiguousarray(x)
     y = None
     concurrent = D == 2 and _worth_two_threads(N * G * H * Hout)
     for layer in range(num_layers):
-        y = aligned_empty((N, D * Hout), dtype)
+        y = alloc((N, D * Hout), dtype)
         used = _rows_used(sizes, offsets)
         if used < N:                # rows past the last step (torch ignores them): zeros
             y[used:] = 0
@@ -338,22 +346,28 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
     cell = CELL_CODES[mode]
     dtype = d_out.dtype
     empty = _empty(dtype)
-    dh0 = np.array(d_hn, dtype=dtype, order="C")
-    dc0 = None if d_cn is None else np.array(d_cn, dtype=dtype, order="C")
+    B, Hout = d_hn.shape[1], d_hn.shape[2]
+    GH = tape.weights[0][1].shape[0]
+    # the split threads write neighbouring columns of dL/dh, dL/dc and the gate gradients
+    aligned = may_split(dtype, B * GH * Hout)
+    alloc = aligned_empty if aligned else np.empty
+    dh0 = _copy(d_hn, dtype, alloc)
+    dc0 = None if d_cn is None else _copy(d_cn, dtype, alloc)
     dy = np.ascontiguousarray(d_out, dtype=dtype)
     grads = [None] * len(tape.weights)
     dx = None
-    B, Hout = dh0.shape[1], dh0.shape[2]
     concurrent = D == 2 and _worth_two_threads(
         dy.shape[0] * tape.weights[0][1].shape[0] * Hout)
     for layer in range(len(tape.layers) - 1, -1, -1):
         layer_in, saved, mask = tape.layers[layer]
         want_dx = layer > 0 or need_input
-        workspace = Workspace()     # this layer's gate gradients, reused from here on
+        # this layer's gate gradients, reused by later calls (too small: not worth it)
+        workspace = Workspace(aligned) if _large(dy.shape[0], GH, dtype) else None
         jobs = [(_backward_direction, mode, cell, d, layer_in, tape.weights[layer * D + d],
                  saved[d], dy, dh0[layer * D + d], empty if dc0 is None else dc0[layer * D + d],
                  need_weights[layer * D + d] if need_weights else (True,) * 5,
-                 sizes, offsets, B, Hout, concurrent, workspace.empty) for d in range(D)]
+                 sizes, offsets, B, Hout, concurrent, workspace.empty if workspace else alloc)
+                for d in range(D)]
         results = _run_jobs(jobs, concurrent)
         dx = np.empty(layer_in.shape, dtype=dtype) if want_dx else None
         grads[layer * D:(layer + 1) * D] = [group for group, _, _ in results]
@@ -362,7 +376,8 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
                             [tape.weights[layer * D + d][0] for d in range(D)],
                             concurrent or any(split for _, _, split in results))
         results = None
-        workspace.release()
+        if workspace:
+            workspace.release()
         if layer > 0:
             dy = dx * mask if mask is not None else dx
     return dx, dh0, dc0, grads

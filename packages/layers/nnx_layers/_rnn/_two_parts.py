@@ -35,6 +35,13 @@ def set_step_split(mode):
     return previous
 
 
+def may_split(dtype, macs):
+    """Whether a call of ``macs`` multiply-adds per step might run some layer split (a
+    cheap superset of ``split_point``'s test, for the call's allocations)."""
+    mode = _MODE["mode"]
+    return dtype == np.float32 and (mode == "on" or (mode == "auto" and macs >= SPLIT_FROM))
+
+
 def split_point(dtype, H, macs, packed_path, projected, gru_without_input):
     """The hidden unit where part 1 starts, or 0 for one thread.  Needs float32, a packed
     GEMM path (``packed_path``), no LSTM projection (its h needs all of m: a second

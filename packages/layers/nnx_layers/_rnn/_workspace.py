@@ -12,11 +12,10 @@ Only buffers that never leave ``_sequence`` come from here (never an output or a
 given to the caller), so a block is reused only once nothing can see it.  Idle blocks are
 capped at IDLE_LIMIT bytes; blocks below MIN_BYTES come from NumPy directly.
 
-Every array made here starts on a 64-byte cache line (``aligned_empty``): the two threads of
-a split step write neighbouring column ranges of the same rows, and with NumPy's 16-byte
-alignment the line at each range boundary was written by both (false sharing): the split
-medium LSTM forward took 12 ms instead of 9 in the processes whose buffers happened to be
-misaligned.
+For a call whose steps may run split over two threads (``aligned``), every array starts on
+a 64-byte cache line (``aligned_empty``): the two threads write neighbouring column ranges
+of the same rows, and with NumPy's 16-byte alignment the line at each range boundary would
+be written by both (false sharing).  Other calls skip the ~1.5 us it costs an array.
 """
 
 import threading
@@ -33,17 +32,20 @@ _LOCK = threading.Lock()
 
 
 class Workspace:
-    """The blocks one tape (or one backward) uses; ``release`` hands them back."""
+    """The blocks one tape (or one backward) uses; ``release`` hands them back.  Arrays
+    made by ``empty`` start on a cache line if ``aligned`` (blocks kept for reuse always
+    do)."""
 
-    def __init__(self):
+    def __init__(self, aligned=False):
         self._blocks = []
+        self._small = aligned_empty if aligned else np.empty
 
     def empty(self, shape, dtype):
         """An uninitialised C-ordered array on a cache line, from an idle block of the same
         size if any."""
         nbytes = _nbytes(shape, dtype)
         if nbytes < MIN_BYTES:
-            return aligned_empty(shape, dtype)
+            return self._small(shape, dtype)
         with _LOCK:
             idle = _IDLE.get(nbytes)
             block = idle.pop() if idle else None
@@ -75,7 +77,10 @@ def aligned_empty(shape, dtype):
 
 
 def _nbytes(shape, dtype):
-    return int(np.prod(shape)) * np.dtype(dtype).itemsize
+    count = 1
+    for size in shape:          # (np.prod costs ~2 us on a tuple)
+        count *= size
+    return count * np.dtype(dtype).itemsize
 
 
 def _new_block(nbytes):
@@ -84,7 +89,7 @@ def _new_block(nbytes):
 
 def _aligned_view(block, shape, dtype):
     start = -block.ctypes.data % ALIGNMENT
-    return block[start:start + block.nbytes - ALIGNMENT].view(dtype).reshape(shape)
+    return block[start:start + block.shape[0] - ALIGNMENT].view(dtype).reshape(shape)
 
 
 def idle_bytes():
