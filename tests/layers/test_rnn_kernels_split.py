@@ -110,24 +110,36 @@ def test_module_with_packed_input_matches_one_thread(split_mode):
 def test_auto_splits_only_where_it_can_and_pays(monkeypatch, split_mode):
     monkeypatch.setattr(_two_parts, "blas_threads", lambda: 2)
     big = _two_parts.SPLIT_FROM
-    assert _two_parts.split_point(np.float32, 256, big, True, False, False) == 128
-    assert _two_parts.split_point(np.float32, 70, big, True, False, False) == 32
-    assert _two_parts.split_point(np.float32, 2, big, True, False, False) == 1
+    assert _two_parts.chunk_width(np.float32, 256, big, True, False, False) == 32
+    assert _two_parts.chunk_width(np.float32, 70, big, True, False, False) == 32
+    assert _two_parts.chunk_width(np.float32, 33, big, True, False, False) == 17
+    assert _two_parts.chunk_width(np.float32, 2, big, True, False, False) == 1
     for refused in [(np.float32, 256, big - 1, True, False, False),   # too small a step
                     (np.float64, 256, big, True, False, False),       # float64
                     (np.float32, 256, big, False, False, False),      # BLAS path
                     (np.float32, 256, big, True, True, False),        # LSTM projection
                     (np.float32, 256, big, True, False, True),        # GRU without input
                     (np.float32, 1, big, True, False, False)]:        # one hidden unit
-        assert _two_parts.split_point(*refused) == 0, refused
+        assert _two_parts.chunk_width(*refused) == 0, refused
     monkeypatch.setattr(_two_parts, "blas_threads", lambda: 1)
-    assert _two_parts.split_point(np.float32, 256, big, True, False, False) == 0
+    assert _two_parts.chunk_width(np.float32, 256, big, True, False, False) == 0
     split_mode("on")                    # "on": also below SPLIT_FROM and on one thread
-    assert _two_parts.split_point(np.float32, 256, 1, True, False, False) == 128
+    assert _two_parts.chunk_width(np.float32, 256, 1, True, False, False) == 32
     split_mode("off")
-    assert _two_parts.split_point(np.float32, 256, big, True, False, False) == 0
+    assert _two_parts.chunk_width(np.float32, 256, big, True, False, False) == 0
     with pytest.raises(ValueError, match="'sometimes'"):
         _two_parts.set_step_split("sometimes")
+
+
+def test_claims_split_the_chunks_from_both_ends():
+    """Part 0 takes chunks from the front, part 1 from the back, each exactly once."""
+    assert _split.chunks(256, 32) == 8 and _split.chunks(70, 32) == 3
+    words = _split.claims(1, 256, 32)
+    taken = [_split.claim(words, 0, 0), _split.claim(words, 0, 1), _split.claim(words, 0, 0)]
+    assert taken == [0, 7, 1]
+    taken += [_split.claim(words, 0, part) for part in (1, 1, 1, 0, 0)]
+    assert sorted(taken) == list(range(8)) and taken[3:6] == [6, 5, 4]
+    assert [_split.claim(words, 0, part) for part in (0, 1)] == [-1, -1]
 
 
 def _recorded_forward_args(monkeypatch, split_mode):

@@ -3,6 +3,7 @@
 
 cdef extern from "_packed_gemm.h" nogil:
     int NNX_GEMM_BLAS, NNX_GEMM_GENERIC, NNX_GEMM_AVX2, NNX_GEMM_AVX512
+    int NNX_NR
     ctypedef struct nnx_gemm_args:
         const float* a1
         const float* a2

@@ -28,7 +28,7 @@ from nnx_layers._rnn._blas_threads import (
     call_on_one_thread_if,
     two_directions_at_once,
 )
-from nnx_layers._rnn._two_parts import may_split, run_parts, set_step_split, split_point
+from nnx_layers._rnn._two_parts import chunk_width, may_split, run_parts, set_step_split
 from nnx_layers._rnn._workers import worker
 from nnx_layers._rnn._workspace import MIN_BYTES, Workspace, aligned_empty
 
@@ -117,7 +117,7 @@ def _gemm_path(dtype, steps, macs, concurrent, split_candidate=False):
     """The driver's ``gemm_path`` for a call of ``steps`` steps with ``macs`` multiply-adds
     in each step's recurrent GEMM; ``concurrent``: the directions run on a thread each;
     ``split_candidate``: the caller splits the steps over two threads where
-    ``_two_parts.split_point`` says so, which needs a packed path even where two BLAS
+    ``_two_parts.chunk_width`` says so, which needs a packed path even where two BLAS
     threads would beat one packed one."""
     name = _GEMM["path"]
     if dtype != np.float32:
@@ -137,11 +137,11 @@ _BLAS_PATH = _driver.GEMM_PATHS["blas"]
 
 
 def _split_and_path(mode, dtype, steps, H, macs, concurrent, projected, n_in):
-    """(split, gemm_path) of one layer and direction: split > 0 runs its steps on two
-    threads (``_two_parts``) on a packed path, 0 on one thread on ``_gemm_path``'s."""
+    """(chunk width, gemm_path) of one layer and direction: a width > 0 runs its steps on
+    two threads (``_two_parts``) on a packed path, 0 on one thread on ``_gemm_path``'s."""
     if not concurrent and may_split(dtype, macs):
         packed = _gemm_path(dtype, steps, macs, concurrent, split_candidate=True)
-        split = split_point(dtype, H, macs, packed != _BLAS_PATH, projected,
+        split = chunk_width(dtype, H, macs, packed != _BLAS_PATH, projected,
                             mode == "GRU" and n_in == 0)
         if split:
             return split, packed
@@ -242,8 +242,8 @@ def _copy(a, dtype, alloc):
 
 
 def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, sizes,
-                   offsets, B, H, path, split, new):
-    """``_forward_direction`` on two threads (``_split.forward_part``)."""
+                   offsets, B, H, path, cw, new):
+    """``_forward_direction`` on two threads (``_split.forward_part``), chunks of cw units."""
     w_ih, w_hh, b_ih, b_hh, _ = weights
     N, dtype, GH = layer_in.shape[0], layer_in.dtype, NUM_GATES[mode] * H
     empty = _empty(dtype)
@@ -259,9 +259,13 @@ def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, 
     extra = new((rows, H), dtype) if mode in ("LSTM", "GRU") else empty
     scratch = aligned_empty((B, GH), dtype) if gru else empty
     h_other = aligned_empty(h_state.shape, dtype)      # the second h buffer
-    run_parts(_split.forward_part, split, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
+    G, n_in = NUM_GATES[mode], layer_in.shape[1]
+    wp = aligned_empty((_split.packed_floats(H, cw, G, H if gru else n_in + H),), dtype)
+    wp_ih = (aligned_empty((_split.packed_floats(H, cw, G, n_in),), dtype) if gru
+             else np.empty(0, dtype))
+    run_parts(_split.forward_part, cw, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
               b_gru, h_state, h_other, c_state, h_prev, c_prev, extra, y, d * H, scratch,
-              sizes, offsets, keep, path)
+              sizes, offsets, keep, path, _split.claims(sizes.shape[0], H, cw), wp, wp_ih)
     return gates, h_prev, c_prev, extra, empty
 
 
@@ -435,9 +439,12 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
     g_ih = np.empty(w_ih.shape, dtype=dtype) if want[0] else None
     g_hh = np.empty(w_hh.shape, dtype=dtype) if want[1] else None
     if split:           # the parts also do both weight gradients
+        H = GH // NUM_GATES[mode]
         run_parts(_split.backward_part, split, cell, d == 1, gates, h_prev, c_prev, extra,
                   w_hh, dy, d * Hout, dh_state, dc_state, dgx, dgh, sizes, offsets, path,
-                  layer_in, empty if g_ih is None else g_ih, empty if g_hh is None else g_hh)
+                  layer_in, empty if g_ih is None else g_ih, empty if g_hh is None else g_hh,
+                  _split.claims(sizes.shape[0] + 1, H, split),
+                  aligned_empty((_split.packed_floats(H, split, 1, GH),), dtype))
     else:
         call_on_one_thread_if(   # every BLAS step GEMM has at most ``macs`` multiply-adds
             path == _BLAS_PATH and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW,

@@ -1,4 +1,4 @@
-/* A spin barrier for the two threads of a split recurrent step (see _split.pyx).
+/* A spin barrier and work claims for the two threads of a split recurrent step (_split.pyx).
  *
  * Why not a pthread barrier or a condition variable: a split medium LSTM step takes ~80 us
  * and the threads meet after every one of them; a futex wake-up costs several microseconds
@@ -13,6 +13,8 @@
  */
 #ifndef NNX_RNN_STEP_BARRIER_H
 #define NNX_RNN_STEP_BARRIER_H
+
+#include <stdint.h>
 
 #if defined(_WIN32)
 #include <windows.h>
@@ -60,6 +62,25 @@ static int nnx_barrier_wait(int *sync, int parties)
 static void nnx_barrier_abort(int *sync)
 {
     __atomic_store_n(sync + NNX_SYNC_ABORT, 1, __ATOMIC_RELEASE);
+}
+
+/* A step's chunks of work [front, back), packed as back << 32 | front: part 0 takes them
+ * from the front, part 1 from the back, so that each does its own half while the two run
+ * at one speed and the faster one takes the rest when they do not (a host that slows one
+ * of its cores).  Returns the chunk taken, or -1 when none is left. */
+static int nnx_claim(int64_t *word, int from_back)
+{
+    int64_t seen = __atomic_load_n(word, __ATOMIC_RELAXED);
+    for (;;) {
+        int32_t front = (int32_t)(seen & 0xffffffff), back = (int32_t)(seen >> 32);
+        if (front >= back)
+            return -1;
+        int64_t next = from_back ? ((int64_t)(back - 1) << 32) | (uint32_t)front
+                                 : ((int64_t)back << 32) | (uint32_t)(front + 1);
+        if (__atomic_compare_exchange_n(word, &seen, next, 1, __ATOMIC_ACQ_REL,
+                                        __ATOMIC_RELAXED))
+            return from_back ? back - 1 : front;
+    }
 }
 
 #endif

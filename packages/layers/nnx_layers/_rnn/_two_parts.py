@@ -37,16 +37,16 @@ def set_step_split(mode):
 
 def may_split(dtype, macs):
     """Whether a call of ``macs`` multiply-adds per step might run some layer split (a
-    cheap superset of ``split_point``'s test, for the call's allocations)."""
+    cheap superset of ``chunk_width``'s test, for the call's allocations)."""
     mode = _MODE["mode"]
     return dtype == np.float32 and (mode == "on" or (mode == "auto" and macs >= SPLIT_FROM))
 
 
-def split_point(dtype, H, macs, packed_path, projected, gru_without_input):
-    """The hidden unit where part 1 starts, or 0 for one thread.  Needs float32, a packed
-    GEMM path (``packed_path``), no LSTM projection (its h needs all of m: a second
-    barrier per step) and, for GRU, an input; "auto" also two allowed threads and
-    ``macs`` of at least SPLIT_FROM."""
+def chunk_width(dtype, H, macs, packed_path, projected, gru_without_input):
+    """The hidden units of one chunk of a split step (``_split``), or 0 for one thread.
+    Needs float32, a packed GEMM path (``packed_path``), no LSTM projection (its h needs
+    all of m: a second barrier per step) and, for GRU, an input; "auto" also two allowed
+    threads and ``macs`` of at least SPLIT_FROM."""
     mode = _MODE["mode"]
     if mode == "off" or dtype != np.float32 or not packed_path or projected \
             or gru_without_input or H < 2:
@@ -54,9 +54,8 @@ def split_point(dtype, H, macs, packed_path, projected, gru_without_input):
     if mode == "auto" and (macs < SPLIT_FROM or blas_threads() < 2
                            or (os.cpu_count() or 1) < 2):
         return 0
-    # whole 32-column panels on both sides where H allows (H 256: 128 + 128)
-    split = (H // 2 + 16) // 32 * 32
-    return split if 0 < split < H else H // 2
+    # a 32-column panel per gate and chunk; below 64 units, two chunks (tests)
+    return 32 if H >= 64 else (H + 1) // 2
 
 
 def run_parts(fn, *args):
