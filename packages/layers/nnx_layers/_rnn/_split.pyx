@@ -151,7 +151,6 @@ def forward_part(int part, int[::1] sync, Py_ssize_t cw, int cell, bint reverse,
     cdef long n_chunks, c, c0, c1
     cdef float* cur
     cdef float* nxt
-    cdef float* g
     cdef float* hb[2]
     cdef float* bias = &b_in[0, 0] if b_in.shape[0] > 0 else NULL
     cdef nnx_gemm_args args
