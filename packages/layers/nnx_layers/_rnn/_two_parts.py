@@ -21,6 +21,9 @@ from nnx_layers._rnn._workers import worker
 # (8 x 512 x 128 = 0.5M) 17.0 us a step on one thread, 11.1 split; small GRU (0.4M) gains
 # ~15%; small RNN (0.13M) does not gain
 SPLIT_FROM = 300_000
+# ... and from this many in the whole call: the second thread's start (~50 us) takes ~8
+# steps of 0.5M multiply-adds (6 us saved a step) to pay back
+SPLIT_CALL_FROM = 8_000_000
 _MODE = {"mode": "auto"}
 SPLIT_WORKER = "nnx-rnn-split"
 
@@ -42,29 +45,34 @@ def may_split(dtype, macs):
     return dtype == np.float32 and (mode == "on" or (mode == "auto" and macs >= SPLIT_FROM))
 
 
-def chunk_width(dtype, H, macs, packed_path, projected, gru_without_input):
+def chunk_width(dtype, H, macs, steps, packed_path, projected, gru_without_input):
     """The hidden units of one chunk of a split step (``_split``), or 0 for one thread.
     Needs float32, a packed GEMM path (``packed_path``), no LSTM projection (its h needs
     all of m: a second barrier per step) and, for GRU, an input; "auto" also two allowed
-    threads and ``macs`` of at least SPLIT_FROM."""
+    threads, ``macs`` of at least SPLIT_FROM and ``steps`` x ``macs`` of at least
+    SPLIT_CALL_FROM."""
     mode = _MODE["mode"]
     if mode == "off" or dtype != np.float32 or not packed_path or projected \
             or gru_without_input or H < 2:
         return 0
-    if mode == "auto" and (macs < SPLIT_FROM or blas_threads() < 2
-                           or (os.cpu_count() or 1) < 2):
+    if mode == "auto" and (macs < SPLIT_FROM or steps * macs < SPLIT_CALL_FROM
+                           or blas_threads() < 2 or (os.cpu_count() or 1) < 2):
         return 0
     # a 32-column panel per gate and chunk; below 64 units, two chunks (tests)
     return 32 if H >= 64 else (H + 1) // 2
 
 
 def run_parts(fn, *args):
-    """fn(0, sync, *args) on this thread and fn(1, sync, *args) on a worker, together.
+    """fn(0, sync, *args) on this thread and fn(1, sync, *args) on a worker, together;
+    returns once both have stopped, whatever happened.
 
     A part that raises aborts the barrier, so that its partner returns rather than waits
-    forever; the partner's "other thread failed" error then says nothing new, and the
-    first real error is the one raised."""
+    forever; so does anything raised here (a KeyboardInterrupt, a thread that cannot
+    start), before part 1 may have run or while waiting for it.  The partner's "other
+    thread failed" error says nothing new: part 0's own error is raised if it has one,
+    else part 1's."""
     sync = np.zeros(_split.SYNC_WORDS, dtype=np.int32)
+    errors, future = [], None
 
     def part(index):
         try:
@@ -73,16 +81,22 @@ def run_parts(fn, *args):
             _split.abort(sync)
             raise
 
-    future = worker(SPLIT_WORKER).submit(part, 1)
-    errors = []
     try:
+        future = worker(SPLIT_WORKER).submit(part, 1)
         part(0)
     except BaseException as error:
+        _split.abort(sync)
         errors.append(error)
-    try:
-        future.result()
-    except BaseException as error:
-        errors.append(error)
+    while future is not None:   # part 1 must be done before its buffers may go
+        try:
+            future.result()
+            break
+        except KeyboardInterrupt as error:
+            _split.abort(sync)
+            errors.append(error)
+        except BaseException as error:
+            errors.append(error)
+            break
     if errors:
         real = [e for e in errors if not isinstance(e, _split.PartnerFailed)]
         raise (real or errors)[0]
