@@ -17,6 +17,7 @@ runs each direction on a thread of its own.  Large saved and scratch buffers com
 
 import os
 import warnings
+from concurrent import futures
 
 import numpy as np
 
@@ -93,7 +94,8 @@ REVERSE_WORKER = "nnx-rnn-reverse"
 # Packing costs about one step, so calls with fewer steps keep BLAS.  The kernels run on
 # one thread: where OpenBLAS may use two for a step (from ONE_THREAD_BELOW, when the
 # directions do not already run on one thread each) it wins (2 threads, medium LSTM
-# forward 15.9 ms against 17.9, large 300 against 494), so those calls keep BLAS too.
+# forward 15.9 ms against 17.9, large 300 against 494), so those calls keep BLAS too,
+# unless they split their steps over two threads (``_split_and_path``).
 AVX2_PACKED_FROM = 2_000_000
 FUSED_FROM_BATCH = 2
 PACKED_MIN_STEPS = 4
@@ -141,11 +143,12 @@ def _split_and_path(mode, dtype, steps, H, macs, concurrent, projected, n_in):
     two threads (``_two_parts``) on a packed path, 0 on one thread on ``_gemm_path``'s."""
     if not concurrent and may_split(dtype, macs):
         packed = _gemm_path(dtype, steps, macs, concurrent, split_candidate=True)
-        split = chunk_width(dtype, H, macs, packed != _BLAS_PATH, projected,
-                            mode == "GRU" and n_in == 0)
-        if split:
-            return split, packed
+        cw = chunk_width(dtype, H, macs, steps, packed != _BLAS_PATH, projected,
+                         mode == "GRU" and n_in == 0)
+        if cw:
+            return cw, packed
     return 0, _gemm_path(dtype, steps, macs, concurrent)
+
 
 for _variable, _setter in (("NNX_RNN_GEMM", set_gemm_path), ("NNX_RNN_SPLIT", set_step_split)):
     if os.environ.get(_variable):
@@ -168,7 +171,13 @@ def _run_jobs(jobs, concurrent):
     if not concurrent:
         return [job[0](*job[1:]) for job in jobs]
     future = worker(REVERSE_WORKER).submit(call_on_one_thread_if, True, *jobs[1])
-    first = call_on_one_thread_if(True, *jobs[0])
+    try:
+        first = call_on_one_thread_if(True, *jobs[0])
+    except BaseException:
+        # the reverse direction still writes buffers of the tape's workspace, which the
+        # unwinding frees: they must not be lent to another call before it stops
+        futures.wait([future])
+        raise
     return [first, future.result()]
 
 
@@ -181,11 +190,11 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     G = NUM_GATES[mode]
     empty = _empty(dtype)
     macs = B * G * H * Hout         # of one step's recurrent GEMM
-    split, path = _split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent,
-                                  w_hr is not None, layer_in.shape[1])
-    if split:
+    cw, path = _split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent,
+                               w_hr is not None, layer_in.shape[1])
+    if cw:
         return _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y,
-                              sizes, offsets, B, H, path, split, new)
+                              sizes, offsets, B, H, path, cw, new)
     blas = path == _BLAS_PATH
     # a packed path does an LSTM's or RNN's input projection inside each step
     fused = (not blas and mode != "GRU" and layer_in.shape[1] > 0
@@ -209,9 +218,7 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     extra = new((rows, H), dtype) if mode in ("LSTM", "GRU") else empty
     m = new((rows, H), dtype) if w_hr is not None else empty
     scratch = np.empty((B, G * H), dtype=dtype) if mode == "GRU" else empty
-    b_gru = empty
-    if mode == "GRU":   # the step kernel adds b_hh itself (zeros without bias)
-        b_gru = (np.zeros((1, G * H), dtype) if b_hh is None else b_hh.reshape(1, -1))
+    b_gru = _gru_hidden_bias(mode, b_hh, G * H, dtype)
     w_hr_t = np.ascontiguousarray(w_hr.T) if w_hr is not None else empty
     if not blas:
         w_hh_t, rec_t = empty, empty     # the driver packs w_hh itself
@@ -226,19 +233,31 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
         cell, d == 1, gates, w_hh_t, w_hh, rec_t, b_gru, w_hr_t,
         h_state, c_state, h_prev, c_prev, extra, m, y, d * Hout, scratch, sizes, offsets,
         keep, path, x_in, w_ih, b_in)
+    if keep:
+        _zero_unused(h_prev, sizes, offsets)
     return gates, h_prev, c_prev, extra, m
+
+
+def _gru_hidden_bias(mode, b_hh, GH, dtype):
+    """GRU's b_hh as the step kernel adds it itself (1, GH), zeros without bias; empty for
+    the other cells, whose b_hh is folded into the input projection."""
+    if mode != "GRU":
+        return _empty(dtype)
+    return np.zeros((1, GH), dtype) if b_hh is None else b_hh.reshape(1, -1)
+
+
+def _zero_unused(h_prev, sizes, offsets):
+    """Zero the saved h rows no step covers (rows of x past the last step): the weight
+    gradient multiplies them by zero rows of dgates, and a reused buffer may hold NaN."""
+    used = _rows_used(sizes, offsets)
+    if h_prev.shape[0] > used:
+        h_prev[used:] = 0
 
 
 def _large(rows, columns, dtype):
     """Whether a (rows, columns) buffer is worth a workspace (its bookkeeping costs a tiny
     call ~5 us)."""
     return rows * columns * np.dtype(dtype).itemsize >= MIN_BYTES
-
-
-def _copy(a, dtype, alloc):
-    copy = alloc(a.shape, dtype)
-    copy[...] = a
-    return copy
 
 
 def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, sizes,
@@ -251,21 +270,25 @@ def _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y, 
     rows = N if keep else B
     gates = new((N if keep or gru else B, GH), dtype)
     b_in = empty if b_ih is None else (b_ih if gru else b_ih + b_hh).reshape(1, -1)
-    b_gru = empty
-    if gru:             # the step kernel adds b_hh itself (zeros without bias)
-        b_gru = np.zeros((1, GH), dtype) if b_hh is None else b_hh.reshape(1, -1)
+    b_gru = _gru_hidden_bias(mode, b_hh, GH, dtype)
     h_prev = new((N, H), dtype) if keep else empty
     c_prev = new((N, H), dtype) if keep and mode == "LSTM" else empty
     extra = new((rows, H), dtype) if mode in ("LSTM", "GRU") else empty
     scratch = aligned_empty((B, GH), dtype) if gru else empty
     h_other = aligned_empty(h_state.shape, dtype)      # the second h buffer
     G, n_in = NUM_GATES[mode], layer_in.shape[1]
-    wp = aligned_empty((_split.packed_floats(H, cw, G, H if gru else n_in + H),), dtype)
-    wp_ih = (aligned_empty((_split.packed_floats(H, cw, G, n_in),), dtype) if gru
+    packing = Workspace(aligned=True)   # the packed weights' pages, reused by later calls
+    wp = packing.empty((_split.packed_floats(H, cw, G, H if gru else n_in + H),), dtype)
+    wp_ih = (packing.empty((_split.packed_floats(H, cw, G, n_in),), dtype) if gru
              else np.empty(0, dtype))
-    run_parts(_split.forward_part, cw, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
-              b_gru, h_state, h_other, c_state, h_prev, c_prev, extra, y, d * H, scratch,
-              sizes, offsets, keep, path, _split.claims(sizes.shape[0], H, cw), wp, wp_ih)
+    try:
+        run_parts(_split.forward_part, cw, cell, d == 1, gates, layer_in, w_ih, w_hh, b_in,
+                  b_gru, h_state, h_other, c_state, h_prev, c_prev, extra, y, d * H,
+                  scratch, sizes, offsets, keep, path, _split.claims(sizes.shape[0], H, cw),
+                  wp, wp_ih)
+    finally:            # run_parts returns once both parts have stopped
+        packing.release()
+    _zero_unused(h_prev, sizes, offsets)
     return gates, h_prev, c_prev, extra, empty
 
 
@@ -305,10 +328,10 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     N, B, Hout = x.shape[0], h0.shape[1], h0.shape[2]
     H = weights[0][1].shape[0] // G
     num_layers = len(weights) // D
-    # a split step's two threads write neighbouring columns: whole cache lines each
+    h_n = np.array(h0, dtype=dtype, order="C")     # outputs own their memory, as torch's
+    c_n = None if c0 is None else np.array(c0, dtype=dtype, order="C")
+    # internal buffers a split step's threads write neighbouring columns of: whole lines
     alloc = aligned_empty if may_split(dtype, B * G * H * Hout) else np.empty
-    h_n = _copy(h0, dtype, alloc)
-    c_n = None if c0 is None else _copy(c0, dtype, alloc)
     empty = _empty(dtype)
     tape = Tape(mode, sizes, offsets, weights, D) if keep else None
     new = alloc
@@ -320,7 +343,7 @@ def forward(mode, x, batch_sizes, h0, c0, weights, num_directions, dropout=0.0,
     y = None
     concurrent = D == 2 and _worth_two_threads(N * G * H * Hout)
     for layer in range(num_layers):
-        y = alloc((N, D * Hout), dtype)
+        y = np.empty((N, D * Hout), dtype=dtype)
         used = _rows_used(sizes, offsets)
         if used < N:                # rows past the last step (torch ignores them): zeros
             y[used:] = 0
@@ -352,11 +375,11 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
     empty = _empty(dtype)
     B, Hout = d_hn.shape[1], d_hn.shape[2]
     GH = tape.weights[0][1].shape[0]
-    # the split threads write neighbouring columns of dL/dh, dL/dc and the gate gradients
+    # the split threads write neighbouring columns of the gate gradients: whole lines
     aligned = may_split(dtype, B * GH * Hout)
     alloc = aligned_empty if aligned else np.empty
-    dh0 = _copy(d_hn, dtype, alloc)
-    dc0 = None if d_cn is None else _copy(d_cn, dtype, alloc)
+    dh0 = np.array(d_hn, dtype=dtype, order="C")
+    dc0 = None if d_cn is None else np.array(d_cn, dtype=dtype, order="C")
     dy = np.ascontiguousarray(d_out, dtype=dtype)
     grads = [None] * len(tape.weights)
     dx = None
@@ -365,8 +388,8 @@ def backward(tape, d_out, d_hn, d_cn, need_input=True, need_weights=None):
     for layer in range(len(tape.layers) - 1, -1, -1):
         layer_in, saved, mask = tape.layers[layer]
         want_dx = layer > 0 or need_input
-        # this layer's gate gradients, reused by later calls (too small: not worth it)
-        workspace = Workspace(aligned) if _large(dy.shape[0], GH, dtype) else None
+        # this layer's gate gradients, from blocks reused across calls where large enough
+        workspace = Workspace(aligned=aligned) if _large(dy.shape[0], GH, dtype) else None
         jobs = [(_backward_direction, mode, cell, d, layer_in, tape.weights[layer * D + d],
                  saved[d], dy, dh0[layer * D + d], empty if dc0 is None else dc0[layer * D + d],
                  need_weights[layer * D + d] if need_weights else (True,) * 5,
@@ -424,7 +447,7 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
     gates, h_prev, c_prev, extra, m = saved
     N, GH, dtype = layer_in.shape[0], gates.shape[1], dy.dtype
     empty = _empty(dtype)
-    dgx = new((N, GH), dtype)          # scratch of ``backward``'s workspace
+    dgx = new((N, GH), dtype)          # scratch: ``backward`` releases it after dx
     dgh = new((N, GH), dtype) if mode == "GRU" else empty
     proj = w_hr is not None
     dh_all = new((N, w_hr.shape[0]), dtype) if proj else empty
@@ -434,17 +457,22 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
         for buf in (dgx, dgh, dh_all):      # rows no step covers add nothing
             buf[used:] = 0
     macs = B * GH * Hout
-    split, path = _split_and_path(mode, dtype, sizes.shape[0], GH // NUM_GATES[mode], macs,
-                                  concurrent, proj, layer_in.shape[1])
+    H = GH // NUM_GATES[mode]
+    cw, path = _split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent, proj,
+                               layer_in.shape[1])
     g_ih = np.empty(w_ih.shape, dtype=dtype) if want[0] else None
     g_hh = np.empty(w_hh.shape, dtype=dtype) if want[1] else None
-    if split:           # the parts also do both weight gradients
-        H = GH // NUM_GATES[mode]
-        run_parts(_split.backward_part, split, cell, d == 1, gates, h_prev, c_prev, extra,
-                  w_hh, dy, d * Hout, dh_state, dc_state, dgx, dgh, sizes, offsets, path,
-                  layer_in, empty if g_ih is None else g_ih, empty if g_hh is None else g_hh,
-                  _split.claims(sizes.shape[0] + 1, H, split),
-                  aligned_empty((_split.packed_floats(H, split, 1, GH),), dtype))
+    if cw:              # the parts also do both weight gradients
+        packing = Workspace(aligned=True)
+        wp = packing.empty((_split.packed_floats(H, cw, 1, GH),), dtype)
+        try:
+            run_parts(_split.backward_part, cw, cell, d == 1, gates, h_prev, c_prev, extra,
+                      w_hh, dy, d * Hout, dh_state, dc_state, dgx, dgh, sizes, offsets,
+                      path, layer_in, empty if g_ih is None else g_ih,
+                      empty if g_hh is None else g_hh,
+                      _split.claims(sizes.shape[0] + 1, H, cw), wp)
+        finally:
+            packing.release()
     else:
         call_on_one_thread_if(   # every BLAS step GEMM has at most ``macs`` multiply-adds
             path == _BLAS_PATH and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW,
@@ -453,9 +481,9 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
             d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets, path)
     dg_rec = dgh if mode == "GRU" else dgx
     g_bih = g_bhh = g_hr = None         # frozen weights: no GEMM
-    if g_ih is not None and not split:
+    if g_ih is not None and not cw:
         _matmul(dgx, True, layer_in, False, g_ih)
-    if g_hh is not None and not split:
+    if g_hh is not None and not cw:
         _matmul(dg_rec, True, h_prev, False, g_hh)
     if b_ih is not None:
         g_bih = dgx.sum(0) if want[2] else None
@@ -464,4 +492,4 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
     if proj and want[4]:
         g_hr = np.empty(w_hr.shape, dtype=dtype)
         _matmul(dh_all, True, m, False, g_hr)
-    return (g_ih, g_hh, g_bih, g_bhh, g_hr), dgx, split > 0
+    return (g_ih, g_hh, g_bih, g_bhh, g_hr), dgx, cw > 0
