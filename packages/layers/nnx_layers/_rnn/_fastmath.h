@@ -9,8 +9,8 @@
  * exp uses Cephes' minimax polynomial after range reduction (max error ~2 ulp on the clamped
  * range); tanh uses Cephes' odd polynomial below |x| = 0.625 and 1 - 2/(e^{2|x|}+1) above.
  * Legend: n elements of one row; pointers never alias.  A gate row holds its gates gs
- * elements apart (gs = n for a whole row; gs = H with n < H for the slice of hidden units
- * one thread of a split step owns, see _split.pyx).
+ * elements apart (gs = n for a whole row; gs = H with n <= 32 < H for one chunk of a split
+ * step's hidden units, see _split.pyx).
  */
 #ifndef NNX_RNN_FASTMATH_H
 #define NNX_RNN_FASTMATH_H
@@ -139,7 +139,7 @@ NNX_CLONES static void nnx_rnn_backward_f32(long n, int relu, const float *restr
 }
 
 /* LSTM: dm (n) = dL/dm_t; dc (n): dL/dc_t from later steps -> dL/dc_{t-1};
- * dgates (4n) <- dL/d(pre-activations). */
+ * dgates (gates i f g o, n each, gs apart) <- dL/d(pre-activations). */
 NNX_CLONES static void nnx_lstm_backward_f32(long n, long gs, const float *restrict gates,
                                              const float *restrict tanh_c,
                                              const float *restrict c_prev,
@@ -158,8 +158,8 @@ NNX_CLONES static void nnx_lstm_backward_f32(long n, long gs, const float *restr
     }
 }
 
-/* GRU: dh (n): dL/dh_t -> z * dL/dh_t (direct part of dL/dh_{t-1}); dgx (3n) <- dL/d(input
- * part); dgh (3n) <- dL/d(h W_hh^T + b_hh). */
+/* GRU: dh (n): dL/dh_t -> z * dL/dh_t (direct part of dL/dh_{t-1}); dgx (r z n, gs apart)
+ * <- dL/d(input part); dgh (same layout) <- dL/d(h W_hh^T + b_hh). */
 NNX_CLONES static void nnx_gru_backward_f32(long n, long gs, const float *restrict gates,
                                             const float *restrict hn,
                                             const float *restrict h_prev, float *restrict dh,

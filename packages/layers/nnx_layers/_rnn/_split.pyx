@@ -20,7 +20,8 @@ both parts read (``packed_floats``), each part packing its own half before the f
 barrier.
 
 Forward, step t, per chunk: the GEMM reads the whole h_{t-1} from one of two (B, H) buffers
-and writes the chunk of h_t into the other; the barrier after the step makes h_t whole
+into the chunk's gate columns, and the pointwise kernel writes the chunk of h_t into the
+other buffer; the barrier after the step makes h_t whole
 before anyone reads it, and no part writes a buffer the other may still read (h_{t+1} goes
 over h_{t-1}, which everyone has finished reading at the barrier of step t).  Backward, per
 chunk of step t: dL/dh_t = dgates_{t+1} W_hh for the chunk's columns (dgates_{t+1} whole
@@ -32,13 +33,15 @@ from libc.stdint cimport int64_t
 from libc.stdlib cimport free
 from libc.string cimport memcpy
 
+import numpy as np
+
 from nnx_layers._rnn._cells cimport (
     CELL_GRU, CELL_LSTM, CELL_RNN_RELU, nnx_gru_backward_f32, nnx_gru_forward_f32,
     nnx_lstm_backward_f32, nnx_lstm_forward_f32, nnx_rnn_backward_f32, nnx_rnn_forward_f32,
 )
 from nnx_layers._rnn._packed_gemm cimport (
     NNX_NR, nnx_gemm_args, nnx_gemm_path_available, nnx_pack_rows_f32, nnx_packed_alloc,
-    nnx_packed_gemm2_f32, nnx_packed_gemm_f32,
+    nnx_packed_floats, nnx_packed_gemm2_f32, nnx_packed_gemm_f32,
 )
 
 cdef extern from "_step_barrier.h" nogil:
@@ -48,7 +51,8 @@ cdef extern from "_step_barrier.h" nogil:
     int nnx_claim(int64_t* word, int from_back)
 
 SYNC_WORDS = NNX_SYNC_WORDS
-DEF PARTS = 2
+cdef enum:
+    PARTS = 2
 
 
 class PartnerFailed(RuntimeError):
@@ -68,12 +72,11 @@ def chunks(Py_ssize_t H, Py_ssize_t cw):
 def packed_floats(Py_ssize_t H, Py_ssize_t cw, Py_ssize_t G, Py_ssize_t K):
     """Floats of the shared packed weight: G gate slices of K rows, one panel each, for
     every chunk (slice (c, q) at (c * G + q) * K * NR)."""
-    return chunks(H, cw) * G * K * NNX_NR
+    return chunks(H, cw) * G * nnx_packed_floats(K, cw)
 
 
 def claims(Py_ssize_t steps, Py_ssize_t H, Py_ssize_t cw):
     """Fresh claim words for ``steps`` steps: every chunk still to take."""
-    import numpy as np
     return np.full(steps, chunks(H, cw) << 32, dtype=np.int64)
 
 
@@ -106,14 +109,19 @@ cdef inline void _pack_chunks(long c0, long c1, long G, long H, long cw, long k0
     cdef long c, q, u0, width
     for c in range(c0, c1):
         u0 = c * cw
-        width = cw if u0 + cw <= H else H - u0
+        width = _width(c, cw, H)
         for q in range(G):
             nnx_pack_rows_f32(Ktot, k0, K, width, w + (q * H + u0) * K, K, 1,
                               wp + (c * G + q) * Ktot * NNX_NR)
 
 
+cdef inline long _width(long c, long cw, long H) noexcept nogil:
+    """Hidden units in chunk c (the last one may be narrower)."""
+    return cw if (c + 1) * cw <= H else H - c * cw
+
+
 cdef inline void _home(int part, long n_chunks, long* c0, long* c1) noexcept nogil:
-    """The chunks a part packs (and projects, GRU): its own half."""
+    """The chunks a part packs (and projects, GRU) and copies h_n of: its own half."""
     c0[0] = 0 if part == 0 else n_chunks // 2
     c1[0] = n_chunks // 2 if part == 0 else n_chunks
 
@@ -138,8 +146,8 @@ def forward_part(int part, int[::1] sync, Py_ssize_t cw, int cell, bint reverse,
     into scratch (B, GH) (wp: ``packed_floats(H, cw, G, H)``) and the kernel adds b_hh (1,
     GH, zeros without bias).  h_state (B, H): h_0 on entry, h_n on exit; h_other (B, H) is
     the second h buffer.  c_state (B, H), LSTM: c_0 -> c_n.  Saved as ``layer_forward``
-    saves them (h_prev, c_prev, extra; all empty without ``keep``, except extra, B rows,
-    which the kernels write anyway).  y (N, >= y_col + H) receives h_t in columns y_col.. .
+    saves them (h_prev, c_prev, extra; all empty without ``keep``, except extra (LSTM, GRU),
+    B rows, which the kernels write anyway).  y (N, >= y_col + H) receives h_t in columns y_col.. .
     claim: ``claims(T, H, cw)``, fresh.
     """
     cdef Py_ssize_t T = batch_sizes.shape[0], GH = gates.shape[1], B = h_state.shape[0]
@@ -175,7 +183,7 @@ def forward_part(int part, int[::1] sync, Py_ssize_t cw, int cell, bint reverse,
             args.k2 = 0
             for c in range(c0, c1):
                 u0 = c * cw
-                width = cw if u0 + cw <= H else H - u0
+                width = _width(c, cw, H)
                 for q in range(G):
                     args.bias = NULL if bias == NULL else bias + q * H + u0
                     nnx_packed_gemm2_f32(gemm_path, x_in.shape[0], width, &args,
@@ -202,15 +210,12 @@ def forward_part(int part, int[::1] sync, Py_ssize_t cw, int cell, bint reverse,
             nxt = hb[(n_steps + 1) % 2]
             n_steps += 1
             row = off if keep else 0
-            if not gru:
-                args.a1 = &x_in[off, 0] if n_in > 0 else cur
+            args.a1 = cur if gru or n_in == 0 else &x_in[off, 0]
             args.a2 = cur
-            if gru:
-                args.a1 = cur
             c = nnx_claim(&claim[s], part)
             while c >= 0:
                 u0 = c * cw
-                width = cw if u0 + cw <= H else H - u0
+                width = _width(c, cw, H)
                 _forward_chunk(cell, gemm_path, &args, &wp[c * G * K * NNX_NR], K, bias, G,
                                H, u0, width, bs, off, row, keep, cur, nxt, B, gates, scratch,
                                b_hh, c_state, h_prev, c_prev, extra, y, y_col)
@@ -220,7 +225,7 @@ def forward_part(int part, int[::1] sync, Py_ssize_t cw, int cell, bint reverse,
         if not failed and n_steps % 2 == 1:     # h_n sits in the second buffer
             for c in range(c0, c1):
                 u0 = c * cw
-                width = cw if u0 + cw <= H else H - u0
+                width = _width(c, cw, H)
                 for r in range(B):
                     memcpy(&h_state[r, u0], hb[1] + r * H + u0, width * sizeof(float))
     if failed:
@@ -291,11 +296,11 @@ def backward_part(int part, int[::1] sync, Py_ssize_t cw, int cell, bint reverse
     with nogil:
         for c in range(c0, c1):         # W_hh's columns of the part's own chunks
             u0 = c * cw
-            width = cw if u0 + cw <= H else H - u0
+            width = _width(c, cw, H)
             nnx_pack_rows_f32(GH, 0, GH, width, &w_hh[0, u0], H, 0, &wp[c * GH * NNX_NR])
         if nnx_barrier_wait(&sync[0], PARTS) != 0:
             failed = 1
-        for s in range(T + 1):      # step s: dL/dh of the previous step's rows, then step s
+        for s in range(T + 1):      # dL/dh of the previous step's rows, then step t
             if failed:
                 break
             t = -1
@@ -306,7 +311,7 @@ def backward_part(int part, int[::1] sync, Py_ssize_t cw, int cell, bint reverse
             c = nnx_claim(&claim[s], part)
             while c >= 0:
                 u0 = c * cw
-                width = cw if u0 + cw <= H else H - u0
+                width = _width(c, cw, H)
                 _backward_chunk(cell, gemm_path, &wp[c * GH * NNX_NR], u0, width, prev, t,
                                 batch_sizes, offsets, gates, h_prev, c_prev, extra, dy, y_col,
                                 dh_state, dc_state, dgx, dgh)
@@ -389,6 +394,6 @@ cdef int _weight_gradient_half(int[::1] sync, int part, int gemm_path, float[:, 
     return 0
 
 
-def claim(int64_t[::1] words, Py_ssize_t step, int part):
+def take_chunk(int64_t[::1] words, Py_ssize_t step, int part):
     """Take the next chunk of ``step`` as ``part`` would (tests)."""
     return nnx_claim(&words[step], part)
