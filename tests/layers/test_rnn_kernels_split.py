@@ -39,6 +39,15 @@ def split_mode():
     _two_parts.set_step_split(previous)
 
 
+@pytest.fixture
+def packed_path():
+    """The best packed GEMM path on every call (not only where it beats BLAS): the split
+    needs one."""
+    previous = _sequence.set_gemm_path(PATHS[-1])
+    yield
+    _sequence.set_gemm_path(previous)
+
+
 def _assert_close(got, expected):
     """Equal but for the summation order of the weight gradients (the split parts run them
     on the packed kernels, one thread on BLAS): relative to each array's largest value."""
@@ -74,10 +83,12 @@ def test_split_steps_match_one_thread(monkeypatch, split_mode, path, mode, n_in,
 
 
 @pytest.mark.parametrize("mode", ["LSTM", "GRU", "RNN_TANH"])
-def test_split_without_bias_and_with_frozen_weights(split_mode, mode):
+def test_split_without_bias_and_with_frozen_weights(monkeypatch, packed_path, split_mode,
+                                                   mode):
     sizes, D, H = [4, 4, 3, 1], 1, 40
     x, h0, c0, weights, d_out = network(2, mode, 6, H, 0, sizes, D, np.float32)
     weights = [(w_ih, w_hh, None, None, None) for w_ih, w_hh, _, _, _ in weights]
+    calls = _count_splits(monkeypatch)
     results = []
     for mode_name in ("off", "on"):
         split_mode(mode_name)
@@ -87,10 +98,12 @@ def test_split_without_bias_and_with_frozen_weights(split_mode, mode):
         dx, dh0, _, grads = _sequence.backward(tape, d_out, h_n, c_n, need_weights=need)
         assert grads[0][0] is None and grads[1][1] is None
         results.append([out, h_n, dx, dh0, grads[0][1], grads[1][0]])
+    assert calls == ["forward_part"] * 2 + ["backward_part"] * 2     # "on" only
     _assert_close(*results)
 
 
-def test_module_with_packed_input_matches_one_thread(split_mode):
+def test_module_with_packed_input_matches_one_thread(monkeypatch, packed_path, split_mode):
+    calls = _count_splits(monkeypatch)
     nnx.manual_seed(0)
     lstm = nn.LSTM(8, 96, num_layers=2)
     seqs = [nnx.randn(n, 8) for n in (7, 5, 5, 2)]
@@ -104,29 +117,31 @@ def test_module_with_packed_input_matches_one_thread(split_mode):
         (padded.sum() + h_n.sum() + c_n.sum()).backward()
         results.append([padded.detach().numpy(), h_n.detach().numpy(), c_n.detach().numpy()]
                        + [p.grad.numpy() for p in lstm.parameters()])
+    assert calls.count("forward_part") == 2 and calls.count("backward_part") == 2
     _assert_close(*results)
 
 
 def test_auto_splits_only_where_it_can_and_pays(monkeypatch, split_mode):
     monkeypatch.setattr(_two_parts, "blas_threads", lambda: 2)
     big = _two_parts.SPLIT_FROM
-    assert _two_parts.chunk_width(np.float32, 256, big, True, False, False) == 32
-    assert _two_parts.chunk_width(np.float32, 70, big, True, False, False) == 32
-    assert _two_parts.chunk_width(np.float32, 33, big, True, False, False) == 17
-    assert _two_parts.chunk_width(np.float32, 2, big, True, False, False) == 1
-    for refused in [(np.float32, 256, big - 1, True, False, False),   # too small a step
-                    (np.float64, 256, big, True, False, False),       # float64
-                    (np.float32, 256, big, False, False, False),      # BLAS path
-                    (np.float32, 256, big, True, True, False),        # LSTM projection
-                    (np.float32, 256, big, True, False, True),        # GRU without input
-                    (np.float32, 1, big, True, False, False)]:        # one hidden unit
+    assert _two_parts.chunk_width(np.float32, 256, big, 100, True, False, False) == 32
+    assert _two_parts.chunk_width(np.float32, 70, big, 100, True, False, False) == 32
+    assert _two_parts.chunk_width(np.float32, 33, big, 100, True, False, False) == 17
+    assert _two_parts.chunk_width(np.float32, 2, big, 100, True, False, False) == 1
+    for refused in [(np.float32, 256, big - 1, 100, True, False, False),  # small step
+                    (np.float32, 256, big, 4, True, False, False),        # short call
+                    (np.float64, 256, big, 100, True, False, False),      # float64
+                    (np.float32, 256, big, 100, False, False, False),     # BLAS path
+                    (np.float32, 256, big, 100, True, True, False),       # LSTM projection
+                    (np.float32, 256, big, 100, True, False, True),       # GRU, no input
+                    (np.float32, 1, big, 100, True, False, False)]:       # one hidden unit
         assert _two_parts.chunk_width(*refused) == 0, refused
     monkeypatch.setattr(_two_parts, "blas_threads", lambda: 1)
-    assert _two_parts.chunk_width(np.float32, 256, big, True, False, False) == 0
+    assert _two_parts.chunk_width(np.float32, 256, big, 100, True, False, False) == 0
     split_mode("on")                    # "on": also below SPLIT_FROM and on one thread
-    assert _two_parts.chunk_width(np.float32, 256, 1, True, False, False) == 32
+    assert _two_parts.chunk_width(np.float32, 256, 1, 100, True, False, False) == 32
     split_mode("off")
-    assert _two_parts.chunk_width(np.float32, 256, big, True, False, False) == 0
+    assert _two_parts.chunk_width(np.float32, 256, big, 100, True, False, False) == 0
     with pytest.raises(ValueError, match="'sometimes'"):
         _two_parts.set_step_split("sometimes")
 
@@ -135,11 +150,11 @@ def test_claims_split_the_chunks_from_both_ends():
     """Part 0 takes chunks from the front, part 1 from the back, each exactly once."""
     assert _split.chunks(256, 32) == 8 and _split.chunks(70, 32) == 3
     words = _split.claims(1, 256, 32)
-    taken = [_split.claim(words, 0, 0), _split.claim(words, 0, 1), _split.claim(words, 0, 0)]
+    taken = [_split.take_chunk(words, 0, part) for part in (0, 1, 0)]
     assert taken == [0, 7, 1]
-    taken += [_split.claim(words, 0, part) for part in (1, 1, 1, 0, 0)]
+    taken += [_split.take_chunk(words, 0, part) for part in (1, 1, 1, 0, 0)]
     assert sorted(taken) == list(range(8)) and taken[3:6] == [6, 5, 4]
-    assert [_split.claim(words, 0, part) for part in (0, 1)] == [-1, -1]
+    assert [_split.take_chunk(words, 0, part) for part in (0, 1)] == [-1, -1]
 
 
 def _recorded_forward_args(monkeypatch, split_mode):
@@ -163,11 +178,43 @@ def test_a_failing_part_releases_its_partner(monkeypatch, split_mode):
 
     done = []
     worker = threading.Thread(target=lambda: done.append(
-        pytest.raises(KeyError, _two_parts.run_parts, part, *args)))
+        pytest.raises(KeyError, _two_parts.run_parts, part, *args)), daemon=True)
     worker.start()
     worker.join(timeout=60)
     assert not worker.is_alive(), "part 0 still waits for the part that failed"
     assert "part 1 failed" in str(done[0].value)     # the real error, not PartnerFailed
+
+
+def test_an_interrupt_here_stops_part_1_before_returning(monkeypatch, split_mode):
+    """A KeyboardInterrupt in this thread's part: part 1, waiting at its barrier, is
+    released and has stopped when run_parts raises (its buffers may be reused after)."""
+    args = _recorded_forward_args(monkeypatch, split_mode)
+    finished = []
+
+    def part(index, sync, *rest):
+        if index == 0:
+            raise KeyboardInterrupt
+        try:
+            _split.forward_part(index, sync, *rest)
+        finally:
+            finished.append(index)
+
+    done = []
+    worker = threading.Thread(target=lambda: done.append(
+        pytest.raises(KeyboardInterrupt, _two_parts.run_parts, part, *args)), daemon=True)
+    worker.start()
+    worker.join(timeout=60)
+    assert not worker.is_alive(), "part 1 still waits for the interrupted part 0"
+    assert done and finished == [1]
+
+
+def test_outputs_own_their_memory(split_mode):
+    """h_n, c_n and the output are plain arrays (storage offset 0, as torch's), even
+    where the internal buffers are aligned views."""
+    split_mode("on")
+    x, h0, c0, weights, _ = network(4, "LSTM", 5, 64, 0, [3, 3, 2], 1, np.float32)
+    out, h_n, c_n, _ = _sequence.forward("LSTM", x, [3, 3, 2], h0, c0, weights, 1)
+    assert out.base is None and h_n.base is None and c_n.base is None
 
 
 def test_a_part_with_bad_arguments_aborts_the_barrier(monkeypatch, split_mode):

@@ -15,6 +15,7 @@ SIZES = [64] * 40       # 64 x 4H floats per gate buffer: well above MIN_BYTES
 
 @pytest.fixture(autouse=True)
 def empty_pool():
+    gc.collect()            # tapes of earlier tests hand their blocks back first
     _workspace.clear()
     yield
     _workspace.clear()
@@ -91,3 +92,24 @@ def test_arrays_start_on_a_cache_line(shape, dtype):
                   _workspace.Workspace(aligned=True).empty(shape, dtype)):
         assert array.shape == shape and array.dtype == dtype and array.flags.c_contiguous
         assert array.ctypes.data % _workspace.ALIGNMENT == 0 or array.size == 0
+
+
+def test_the_least_recently_released_blocks_go_first(monkeypatch):
+    """Sizes that change from call to call (packed batches) must not fill the cap with
+    blocks nobody asks for again: the oldest make room for the newest."""
+    sizes = [_workspace.MIN_BYTES, _workspace.MIN_BYTES + 4096, _workspace.MIN_BYTES + 8192]
+    # room for the last two blocks (each holds its size + ALIGNMENT), not for all three
+    monkeypatch.setattr(_workspace, "IDLE_LIMIT", sum(sizes[1:]) + 2 * _workspace.ALIGNMENT)
+    for nbytes in sizes:
+        workspace = _workspace.Workspace()
+        workspace.empty((nbytes,), np.uint8)
+        workspace.release()
+
+    def idle_sizes():
+        return sorted(nbytes for nbytes, blocks in _workspace._IDLE.items() if blocks)
+
+    assert idle_sizes() == sizes[1:]
+    oversized = _workspace.Workspace()
+    oversized.empty((10 * _workspace.MIN_BYTES,), np.uint8)
+    oversized.release()                  # larger than the cap: dropped, nothing evicted
+    assert idle_sizes() == sizes[1:]
