@@ -168,6 +168,19 @@ def _recorded_forward_args(monkeypatch, split_mode):
     return recorded[0]
 
 
+def _run_parts_within(seconds, error, part, args, hang_message):
+    """run_parts(part, *args) on a daemon thread (a hang must not keep pytest alive);
+    returns the ExceptionInfo of the ``error`` it must raise."""
+    done = []
+    caller = threading.Thread(target=lambda: done.append(
+        pytest.raises(error, _two_parts.run_parts, part, *args)), daemon=True)
+    caller.start()
+    caller.join(timeout=seconds)
+    assert not caller.is_alive(), hang_message
+    assert done, f"run_parts did not raise {error.__name__}"
+    return done[0]
+
+
 def test_a_failing_part_releases_its_partner(monkeypatch, split_mode):
     args = _recorded_forward_args(monkeypatch, split_mode)
 
@@ -176,13 +189,8 @@ def test_a_failing_part_releases_its_partner(monkeypatch, split_mode):
             raise KeyError("part 1 failed before its loop")
         _split.forward_part(index, sync, *rest)     # waits at the first step's barrier
 
-    done = []
-    worker = threading.Thread(target=lambda: done.append(
-        pytest.raises(KeyError, _two_parts.run_parts, part, *args)), daemon=True)
-    worker.start()
-    worker.join(timeout=60)
-    assert not worker.is_alive(), "part 0 still waits for the part that failed"
-    assert "part 1 failed" in str(done[0].value)     # the real error, not PartnerFailed
+    raised = _run_parts_within(60, KeyError, part, args, "part 0 still waits for part 1")
+    assert "part 1 failed" in str(raised.value)     # the real error, not PartnerFailed
 
 
 def test_an_interrupt_here_stops_part_1_before_returning(monkeypatch, split_mode):
@@ -199,13 +207,8 @@ def test_an_interrupt_here_stops_part_1_before_returning(monkeypatch, split_mode
         finally:
             finished.append(index)
 
-    done = []
-    worker = threading.Thread(target=lambda: done.append(
-        pytest.raises(KeyboardInterrupt, _two_parts.run_parts, part, *args)), daemon=True)
-    worker.start()
-    worker.join(timeout=60)
-    assert not worker.is_alive(), "part 1 still waits for the interrupted part 0"
-    assert done and finished == [1]
+    _run_parts_within(60, KeyboardInterrupt, part, args, "part 1 still waits for part 0")
+    assert finished == [1]
 
 
 def test_outputs_own_their_memory(split_mode):
