@@ -7,7 +7,7 @@ layout (see ``_driver.pyx``); ``weights`` is a list over layer*D + direction of
 
 Per layer and direction the forward does one GEMM for the input projection of all steps
 (both biases folded in, except GRU's b_hh which the step kernel needs), then the time loop;
-on a packed-GEMM path (float32, see ``_gemm_path``) an LSTM or RNN with batch >= 2 instead
+on a packed-GEMM path (float32, see ``_step_paths``) an LSTM or RNN with batch >= 2 instead
 projects each step's input inside the step.  Backward does the time loop, then one GEMM
 each for dW_ih, dW_hh, dW_hr and dx over all rows.  Where two threads are allowed, a layer
 and direction either runs its steps split over both (``_two_parts``), or, bidirectional,
@@ -15,8 +15,6 @@ runs each direction on a thread of its own.  Large saved and scratch buffers com
 ``_workspace`` and go back to it when no longer reachable.
 """
 
-import os
-import warnings
 from concurrent import futures
 
 import numpy as np
@@ -25,11 +23,16 @@ from nnx_layers._rnn import _driver, _split
 from nnx_layers._rnn._blas_threads import (
     BLAS_ONE_THREAD_UP_TO,
     ONE_THREAD_BELOW,
-    blas_threads,
     call_on_one_thread_if,
     two_directions_at_once,
 )
-from nnx_layers._rnn._two_parts import chunk_width, may_split, run_parts, set_step_split
+from nnx_layers._rnn._step_paths import (  # noqa: F401  (set_gemm_path: the tests' switch)
+    BLAS_PATH,
+    gemm_path,
+    set_gemm_path,
+    split_and_path,
+)
+from nnx_layers._rnn._two_parts import may_split, run_parts
 from nnx_layers._rnn._workers import worker
 from nnx_layers._rnn._workspace import MIN_BYTES, Workspace, aligned_empty
 
@@ -85,77 +88,8 @@ GATE_MAJOR_FROM = {"LSTM": 64_000_000, "GRU": 4_000_000, "RNN_TANH": 64_000_000,
 TWO_THREADS_FROM = 20_000_000
 REVERSE_WORKER = "nnx-rnn-reverse"
 
-# float32 step GEMMs against weights packed once per call (``_packed_gemm.h``): per step,
-# 1 thread, the medium LSTM's h W_hh^T (32 x 256 @ 256 x 1024) took 150 us on the AVX-512
-# kernel against 231 us through OpenBLAS (which re-packs W every call; 181 us gate-major),
-# the large one 5.1 ms against 8.8 (6.6 gate-major), the backward's dgates W_hh 1.6-1.8x
-# less; small and tiny shapes tie or gain a little.  The AVX2 kernel is ~15% slower than
-# the AVX-512 one: below AVX2_PACKED_FROM multiply-adds per step OpenBLAS is as fast.
-# Packing costs about one step, so calls with fewer steps keep BLAS.  The kernels run on
-# one thread: where OpenBLAS may use two for a step (from ONE_THREAD_BELOW, when the
-# directions do not already run on one thread each) it wins (2 threads, medium LSTM
-# forward 15.9 ms against 17.9, large 300 against 494), so those calls keep BLAS too,
-# unless they split their steps over two threads (``_split_and_path``).
-AVX2_PACKED_FROM = 2_000_000
+# From this batch a packed path projects an LSTM's or RNN's input inside each step
 FUSED_FROM_BATCH = 2
-PACKED_MIN_STEPS = 4
-_GEMM = {"path": "auto"}
-
-
-def set_gemm_path(name):
-    """Pick the step-GEMM path: "auto" (the default: the best packed kernel this CPU runs,
-    where it wins), or force "blas", "generic", "avx2" or "avx512" on every float32 call
-    (tests, benchmarks; also the NNX_RNN_GEMM environment variable).  Returns the previous
-    name; raises ValueError for a path this CPU cannot run."""
-    if name != "auto" and (name not in _driver.GEMM_PATHS
-                           or not _driver.gemm_path_available(_driver.GEMM_PATHS[name])):
-        raise ValueError(f"GEMM path {name!r} is not one of {sorted(_driver.GEMM_PATHS)} "
-                         f"that runs on this CPU")
-    previous, _GEMM["path"] = _GEMM["path"], name
-    return previous
-
-
-def _gemm_path(dtype, steps, macs, concurrent, split_candidate=False):
-    """The driver's ``gemm_path`` for a call of ``steps`` steps with ``macs`` multiply-adds
-    in each step's recurrent GEMM; ``concurrent``: the directions run on a thread each;
-    ``split_candidate``: the caller splits the steps over two threads where
-    ``_two_parts.chunk_width`` says so, which needs a packed path even where two BLAS
-    threads would beat one packed one."""
-    name = _GEMM["path"]
-    if dtype != np.float32:
-        return _driver.GEMM_PATHS["blas"]
-    if name != "auto":
-        return _driver.GEMM_PATHS[name]
-    best = _driver.best_gemm_path()
-    if steps < PACKED_MIN_STEPS or best < _driver.GEMM_PATHS["avx2"] or (
-            best == _driver.GEMM_PATHS["avx2"] and macs < AVX2_PACKED_FROM) or (
-            not concurrent and not split_candidate and macs >= ONE_THREAD_BELOW
-            and blas_threads() > 1):
-        return _driver.GEMM_PATHS["blas"]
-    return best
-
-
-_BLAS_PATH = _driver.GEMM_PATHS["blas"]
-
-
-def _split_and_path(mode, dtype, steps, H, macs, concurrent, projected, n_in):
-    """(chunk width, gemm_path) of one layer and direction: a width > 0 runs its steps on
-    two threads (``_two_parts``) on a packed path, 0 on one thread on ``_gemm_path``'s."""
-    if not concurrent and may_split(dtype, macs):
-        packed = _gemm_path(dtype, steps, macs, concurrent, split_candidate=True)
-        cw = chunk_width(dtype, H, macs, steps, packed != _BLAS_PATH, projected,
-                         mode == "GRU" and n_in == 0)
-        if cw:
-            return cw, packed
-    return 0, _gemm_path(dtype, steps, macs, concurrent)
-
-
-for _variable, _setter in (("NNX_RNN_GEMM", set_gemm_path), ("NNX_RNN_SPLIT", set_step_split)):
-    if os.environ.get(_variable):
-        try:
-            _setter(os.environ[_variable])
-        except ValueError as error:  # a typo in the environment must not break nn.LSTM
-            warnings.warn(f"{_variable} ignored: {error}", RuntimeWarning, stacklevel=2)
 
 
 def _worth_two_threads(macs):
@@ -190,12 +124,12 @@ def _forward_direction(mode, cell, d, keep, layer_in, weights, h_state, c_state,
     G = NUM_GATES[mode]
     empty = _empty(dtype)
     macs = B * G * H * Hout         # of one step's recurrent GEMM
-    cw, path = _split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent,
+    cw, path = split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent,
                                w_hr is not None, layer_in.shape[1])
     if cw:
         return _forward_split(mode, cell, d, keep, layer_in, weights, h_state, c_state, y,
                               sizes, offsets, B, H, path, cw, new)
-    blas = path == _BLAS_PATH
+    blas = path == BLAS_PATH
     # a packed path does an LSTM's or RNN's input projection inside each step
     fused = (not blas and mode != "GRU" and layer_in.shape[1] > 0
              and B >= FUSED_FROM_BATCH)
@@ -419,8 +353,8 @@ def _input_gradient(dx, dgxs, w_ihs, two_threads):
     for milliseconds after each call, and the next layer's reverse direction (or split
     loop), on that core, ran 2-3x slower."""
     # packing W_ih costs more than it saves on a few rows (1 row: 2.1 us against 1.0)
-    path = _gemm_path(dx.dtype, dx.shape[0], ONE_THREAD_BELOW, two_threads)
-    if path == _driver.GEMM_PATHS["blas"]:
+    path = gemm_path(dx.dtype, dx.shape[0], ONE_THREAD_BELOW, two_threads)
+    if path == BLAS_PATH:
         for d, (dgx, w_ih) in enumerate(zip(dgxs, w_ihs)):
             _matmul(dgx, False, w_ih, False, dx, 1.0 if d > 0 else 0.0)
         return
@@ -458,7 +392,7 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
             buf[used:] = 0
     macs = B * GH * Hout
     H = GH // NUM_GATES[mode]
-    cw, path = _split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent, proj,
+    cw, path = split_and_path(mode, dtype, sizes.shape[0], H, macs, concurrent, proj,
                                layer_in.shape[1])
     g_ih = np.empty(w_ih.shape, dtype=dtype) if want[0] else None
     g_hh = np.empty(w_hh.shape, dtype=dtype) if want[1] else None
@@ -475,7 +409,7 @@ def _backward_direction(mode, cell, d, layer_in, weights, saved, dy, dh_state, d
             packing.release()
     else:
         call_on_one_thread_if(   # every BLAS step GEMM has at most ``macs`` multiply-adds
-            path == _BLAS_PATH and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW,
+            path == BLAS_PATH and BLAS_ONE_THREAD_UP_TO < macs < ONE_THREAD_BELOW,
             _driver.layer_backward,
             cell, d == 1, gates, h_prev, c_prev, extra, w_hh, w_hr if proj else empty, dy,
             d * Hout, dh_state, dc_state, dgx, dgh, dh_all, dm, sizes, offsets, path)
