@@ -7,10 +7,11 @@ object the same way. It imports neither library: a subclass names its tensor and
 classes and describes one tensor.
 """
 
+from abc import ABC, abstractmethod
 from collections import OrderedDict
 
 
-class TreeDescriber:
+class TreeDescriber(ABC):
     """Callable ``(obj, path) -> node``; subclasses set ``tensor_type`` and ``size_type`` and
     implement ``_tensor(tensor, path)``."""
 
@@ -49,5 +50,6 @@ class TreeDescriber:
                 return {kind.__name__: obj}
         raise TypeError(f"no description for {type(obj)}")
 
+    @abstractmethod
     def _tensor(self, tensor, path):
-        raise NotImplementedError
+        """The node of one tensor (the library-specific part)."""
