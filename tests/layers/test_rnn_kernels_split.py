@@ -158,12 +158,17 @@ def test_claims_split_the_chunks_from_both_ends():
 
 
 def _recorded_forward_args(monkeypatch, split_mode):
-    """The arguments of one real ``forward_part`` call (a small LSTM layer)."""
+    """The arguments of one real ``forward_part`` call (a small LSTM layer, on a packed
+    path even where NNX_RNN_GEMM=blas is set: BLAS never splits)."""
     recorded = []
     monkeypatch.setattr(_sequence, "run_parts", lambda fn, *args: recorded.append(args))
     split_mode("on")
-    x, h0, c0, weights, _ = network(1, "LSTM", 4, 8, 0, [2, 2, 2, 2], 1, np.float32)
-    _sequence.forward("LSTM", x, [2, 2, 2, 2], h0, c0, weights[:1], 1)
+    previous = _sequence.set_gemm_path(PATHS[-1])
+    try:
+        x, h0, c0, weights, _ = network(1, "LSTM", 4, 8, 0, [2, 2, 2, 2], 1, np.float32)
+        _sequence.forward("LSTM", x, [2, 2, 2, 2], h0, c0, weights[:1], 1)
+    finally:
+        _sequence.set_gemm_path(previous)
     monkeypatch.undo()
     return recorded[0]
 
